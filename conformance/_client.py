@@ -1,0 +1,294 @@
+"""The HTTP client of a run: one httpx client, timeouts, a cap on response size, no redirects, curl lines.
+
+Exceptions (all carry the :class:`Exchange` they came from, with secrets masked)::
+
+    TransportError            the target did not give a usable HTTP answer
+    ├── TargetTimeout         no answer within the connect/read timeout          -> SJ-HTTP-006
+    ├── ProtocolViolation     reset, garbage, truncated or oversized answer      -> SJ-HTTP-004
+    └── Redirected            a 3xx: the suite never follows it                  -> SJ-HTTP-005
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from conformance._redact import Redactor
+
+JOBS_PATH = "/segment/jobs"
+EXCERPT_BYTES = 2000
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what came back (``status`` is None when nothing usable came back)."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes | None
+    status: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    elapsed_s: float = 0.0
+    redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.response_headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def curl(self) -> str:
+        """A curl command that reproduces the request, secrets masked."""
+        r = self.redactor
+        parts = ["curl", "-X", self.method, shlex.quote(r.text(self.url))]
+        for name, value in self.request_headers:
+            if name.lower() in ("host", "content-length", "accept-encoding", "connection", "user-agent", "accept"):
+                continue
+            parts += ["-H", shlex.quote(f"{name}: {r.header_value(name, value)}")]
+        if self.request_body is not None:
+            parts += ["-d", shlex.quote(r.text(self.request_body.decode("utf-8", "replace")))]
+        return " ".join(parts)
+
+    @property
+    def request_line(self) -> str:
+        path = urlsplit(self.url)
+        target = path.path + (f"?{path.query}" if path.query else "")
+        body = ""
+        if self.request_body is not None:
+            body = "\n" + self.request_body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        return self.redactor.text(f"{self.method} {target}{body}")
+
+    @property
+    def response_excerpt(self) -> str:
+        if self.status is None:
+            return "(no response)"
+        ctype = self.header("content-type") or "-"
+        text = self.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        more = f"\n... ({len(self.body)} bytes in all)" if len(self.body) > EXCERPT_BYTES else ""
+        return self.redactor.text(f"HTTP {self.status} ({ctype})\n{text}{more}")
+
+
+class TransportError(Exception):
+    """The target did not give a usable HTTP answer."""
+
+    requirement = "SJ-HTTP-004"
+
+    def __init__(self, message: str, exchange: Exchange) -> None:
+        super().__init__(exchange.redactor.text(message))
+        self.exchange = exchange
+
+
+class TargetTimeout(TransportError):
+    requirement = "SJ-HTTP-006"
+
+
+class ProtocolViolation(TransportError):
+    requirement = "SJ-HTTP-004"
+
+
+class Redirected(TransportError):
+    requirement = "SJ-HTTP-005"
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    retries_after_429: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self) -> None:
+        with self.lock:
+            self.requests += 1
+
+
+class ApiClient:
+    """Talks to one implementation. Thread-safe (httpx.Client is); every call returns an :class:`Exchange`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        redactor: Redactor,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 15.0,
+        max_response_bytes: int = 4 * 1024 * 1024,
+        max_429_retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers)
+        self.redactor = redactor
+        self.read_timeout = read_timeout
+        self.max_response_bytes = max_response_bytes
+        self.max_429_retries = max_429_retries
+        self.stats = Stats()
+        self.on_exchange = on_exchange
+        timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
+        self._http = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path below the base URL (``/segment/jobs/...``) or of a link href."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    def link_url(self, href: str) -> str:
+        """Resolves a ``_links`` href: paths are relative to the API root (the base URL), as in the doc."""
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/"):
+            return self.url(href)
+        return urljoin(self.base_url + JOBS_PATH + "/", href)
+
+    # -- the one place a request is sent ---------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | Iterable[str]] | Iterable[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str | None] | None = None,
+    ) -> Exchange:
+        """Sends one request. ``headers`` override the defaults; a value of None removes that header."""
+        merged: dict[str, str] = dict(self.headers)
+        for name, value in (headers or {}).items():
+            for existing in [k for k in merged if k.lower() == name.lower()]:
+                del merged[existing]
+            if value is not None:
+                merged[name] = value
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            if not any(k.lower() == "content-type" for k in merged):
+                merged["Content-Type"] = "application/json"
+        url = self.url(path)
+        if urlsplit(url).netloc != urlsplit(self.base_url).netloc:
+            # credentials are only ever sent to the configured host
+            merged = {k: v for k, v in merged.items() if not self.redactor.is_secret_header(k)
+                      and k.lower() not in ("x-gw-ims-org-id",)}
+        attempt = 0
+        while True:
+            exchange = self._send_once(method, url, params, content, merged)
+            if exchange.status == 429 and attempt < self.max_429_retries:
+                attempt += 1
+                with self.stats.lock:
+                    self.stats.retries_after_429 += 1
+                time.sleep(retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0))
+                continue
+            return exchange
+
+    def _send_once(self, method: str, url: str, params: Any, content: bytes | None,
+                   headers: Mapping[str, str]) -> Exchange:
+        request = self._http.build_request(method, url, params=params, content=content, headers=dict(headers))
+        sent_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
+        base = Exchange(method, str(request.url), sent_headers, content, redactor=self.redactor)
+        self.stats.count()
+        started = time.monotonic()
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise TargetTimeout(
+                f"no answer to {method} {request.url.path} within the timeouts "
+                f"(connect/read {self._http.timeout.connect}s/{self.read_timeout}s): {type(exc).__name__}", base
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ProtocolViolation(
+                f"{method} {request.url.path}: the connection failed before a complete HTTP answer "
+                f"({type(exc).__name__}: {exc})", base
+            ) from None
+        try:
+            body = bytearray()
+            try:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > self.max_response_bytes:
+                        raise ProtocolViolation(
+                            f"{method} {request.url.path}: the answer exceeds {self.max_response_bytes} bytes",
+                            _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
+                        )
+            except httpx.TimeoutException:
+                raise TargetTimeout(
+                    f"{method} {request.url.path}: the body did not arrive within the read timeout "
+                    f"({self.read_timeout}s)", _with_response(base, response, bytes(body), started)
+                ) from None
+            except httpx.HTTPError as exc:
+                raise ProtocolViolation(
+                    f"{method} {request.url.path}: the answer was cut or malformed "
+                    f"({type(exc).__name__}: {exc})", _with_response(base, response, bytes(body), started)
+                ) from None
+        finally:
+            response.close()
+        exchange = _with_response(base, response, bytes(body), started)
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("location", "(no Location)")
+            raise Redirected(
+                f"{method} {request.url.path} answered {response.status_code} redirecting to {location}; "
+                "the suite does not follow redirects and never sends credentials elsewhere", exchange
+            )
+        return exchange
+
+    # -- the five operations -------------------------------------------------------------------------
+    def list_jobs(self, params: Mapping[str, Any] | Iterable[tuple[str, str]] | None = None,
+                  **kw: Any) -> Exchange:
+        return self.request("GET", JOBS_PATH, params=params, **kw)
+
+    def create_job(self, segment_ids: Iterable[str], **kw: Any) -> Exchange:
+        return self.request("POST", JOBS_PATH, json_body=[{"segmentId": s} for s in segment_ids], **kw)
+
+    def get_job(self, job_id: str, **kw: Any) -> Exchange:
+        return self.request("GET", f"{JOBS_PATH}/{job_id}", **kw)
+
+    def bulk_get(self, ids: Iterable[str], **kw: Any) -> Exchange:
+        return self.request("POST", f"{JOBS_PATH}/bulk-get", json_body={"ids": [{"id": i} for i in ids]}, **kw)
+
+    def cancel_job(self, job_id: str, **kw: Any) -> Exchange:
+        return self.request("DELETE", f"{JOBS_PATH}/{job_id}", **kw)
+
+
+def _with_response(base: Exchange, response: httpx.Response, body: bytes, started: float) -> Exchange:
+    return Exchange(
+        base.method, base.url, base.request_headers, base.request_body,
+        status=response.status_code,
+        response_headers=tuple((k, v) for k, v in response.headers.items()),
+        body=body,
+        elapsed_s=time.monotonic() - started,
+        redactor=base.redactor,
+    )
+
+
+def retry_after_seconds(value: str | None, *, default: float, cap: float) -> float:
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds; an HTTP date counts as the default)."""
+    if value is None:
+        return default
+    try:
+        return max(0.0, min(float(value.strip()), cap))
+    except ValueError:
+        return min(default, cap)

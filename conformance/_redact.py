@@ -1,0 +1,54 @@
+"""Masking of secrets in every text the suite writes (reports, logs, curl lines, exception text)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MASK = "***"
+
+#: Headers whose values are always masked, whatever their value.
+SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization"})
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Replaces every known secret value by ``***``.
+
+    ``secrets`` are literal values (tokens, keys); values shorter than 4 characters are ignored so that
+    masking cannot shred ordinary text. ``headers`` are extra header names the user marks secret.
+    """
+
+    secrets: tuple[str, ...] = ()
+    headers: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, secrets: Iterable[str | None], headers: Iterable[str] = ()) -> Redactor:
+        values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        return cls(tuple(values), frozenset(h.lower() for h in headers))
+
+    def is_secret_header(self, name: str) -> bool:
+        return name.lower() in SECRET_HEADERS or name.lower() in self.headers
+
+    def header_value(self, name: str, value: str) -> str:
+        if self.is_secret_header(name):
+            if name.lower() == "authorization" and " " in value:
+                return value.split(" ", 1)[0] + " " + MASK
+            return MASK
+        return self.text(value)
+
+    def text(self, value: str) -> str:
+        for secret in self.secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+
+    def data(self, value: object) -> object:
+        """Masks secrets inside nested JSON-like data (dicts, lists, strings)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value

@@ -1,0 +1,107 @@
+"""Settings: precedence, validation messages that name the value and its source, secrets never on argv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance._config import DEFAULT_SEGMENT_IDS, ConfigError, for_embedded, load_settings
+
+
+def test_defaults_without_any_environment() -> None:
+    settings = load_settings({}, {})
+    assert settings.base_url is None
+    assert settings.profile == "standard"
+    assert settings.segment_ids == DEFAULT_SEGMENT_IDS
+    assert settings.second_sandbox is None
+    assert settings.failing_segment_id is None
+
+
+def test_flags_beat_environment_beat_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "segjobs.toml"
+    cfg.write_text('profile = "full"\nsandbox = "from-file"\nims_org = "FILEORG@AdobeOrg"\n')
+    env = {"SEGJOBS_PROFILE": "quick", "SEGJOBS_SANDBOX_NAME": "from-env"}
+    settings = load_settings({"profile": "standard"}, env, cfg)
+    assert settings.profile == "standard"
+    assert settings.sandbox == "from-env"
+    assert settings.ims_org == "FILEORG@AdobeOrg"
+    assert settings.sources["profile"] == "--profile"
+    assert settings.sources["sandbox"] == "environment variable SEGJOBS_SANDBOX_NAME"
+    assert "key 'ims_org'" in settings.sources["ims_org"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "needle"),
+    [
+        ({"profile": "fast"}, {}, "invalid profile 'fast' (from --profile)"),
+        ({}, {"SEGJOBS_MAX_JOBS": "0"}, "(from environment variable SEGJOBS_MAX_JOBS)"),
+        ({}, {"SEGJOBS_READ_TIMEOUT": "nan"}, "invalid read_timeout 'nan'"),
+        ({"base_url": "ftp://x"}, {}, "invalid base_url 'ftp://x' (from --base-url)"),
+        ({"base_url": "http://127.0.0.1:1/segment/jobs"}, {}, "without /segment/jobs"),
+        ({}, {"SEGJOBS_SEGMENT_IDS": " , "}, "segment_ids"),
+        ({"seed": "-3"}, {}, "invalid seed '-3'"),
+    ],
+)
+def test_bad_values_name_the_value_and_its_source(flags: dict[str, str], env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(flags, env)
+    assert needle in str(info.value)
+
+
+def test_secret_values_are_never_echoed_in_errors() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, {"SEGJOBS_ACCESS_TOKEN": "tok\nen-SECRET-42"})
+    assert "SECRET-42" not in str(info.value)
+    assert "***" in str(info.value)
+
+
+def test_secrets_are_refused_on_the_command_line() -> None:
+    with pytest.raises(ConfigError, match="only from the environment"):
+        load_settings({"access_token": "x"}, {})
+
+
+def test_credentials_in_the_url_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"base_url": "http://user:pw-SECRET@127.0.0.1:9"}, {})
+    assert "pw-SECRET" not in str(info.value)
+
+
+def test_unknown_config_file_key_is_an_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[segjobs]\nprofle = "quick"\n')
+    with pytest.raises(ConfigError, match="profle"):
+        load_settings({}, {}, cfg)
+
+
+def test_missing_and_broken_config_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="an existing TOML file"):
+        load_settings({}, {}, tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("profile = \n")
+    with pytest.raises(ConfigError, match="valid TOML"):
+        load_settings({}, {}, broken)
+
+
+def test_embedded_target_enables_the_optional_settings() -> None:
+    settings = for_embedded(load_settings({}, {}), "http://127.0.0.1:5000")
+    assert settings.second_sandbox and settings.failing_segment_id
+    assert settings.base_url == "http://127.0.0.1:5000"
+
+
+def test_second_sandbox_must_differ_from_the_first() -> None:
+    with pytest.raises(ConfigError, match="other than the first"):
+        load_settings({}, {"SEGJOBS_SECOND_SANDBOX_NAME": "prod"})
+
+
+def test_reference_server_defaults_agree_with_the_suite() -> None:
+    from conformance import _config
+    from conformance.reference.settings import ServerSettings
+
+    server = ServerSettings.from_env({})
+    assert server.access_token == _config.DEFAULT_ACCESS_TOKEN
+    assert server.api_key == _config.DEFAULT_API_KEY
+    assert server.ims_org == _config.DEFAULT_IMS_ORG
+    assert [s.name for s in server.sandboxes][:2] == [_config.DEFAULT_SANDBOX, _config.DEFAULT_SECOND_SANDBOX]
+    assert tuple(server.segment_ids)[: len(_config.DEFAULT_SEGMENT_IDS)] == _config.DEFAULT_SEGMENT_IDS
+    assert server.failing_segment_id == _config.DEFAULT_FAILING_SEGMENT_ID
