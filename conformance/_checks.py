@@ -54,8 +54,13 @@ class ConformanceFailure(AssertionError):
         return f"expected {self.expected}; got {self.actual}"
 
 
-def require(condition: object, requirement: str | Sequence[str], expected: str, actual: str,
-            exchange: Exchange | None = None) -> None:
+def require(
+    condition: object,
+    requirement: str | Sequence[str],
+    expected: str,
+    actual: str,
+    exchange: Exchange | None = None,
+) -> None:
     if not condition:
         raise ConformanceFailure(requirement, expected, actual, exchange)
 
@@ -66,7 +71,9 @@ def describe_status(exchange: Exchange) -> str:
     return f"HTTP {exchange.status} {exchange.body[:200].decode('utf-8', 'replace')!r}"
 
 
-def expect_status(exchange: Exchange, allowed: Collection[int] | range, requirement: str | Sequence[str]) -> None:
+def expect_status(
+    exchange: Exchange, allowed: Collection[int] | range, requirement: str | Sequence[str]
+) -> None:
     """The answer's status is one of ``allowed``; a 5xx also violates SJ-ERROR-001."""
     if exchange.status in allowed:
         return
@@ -86,29 +93,39 @@ def expect_json(exchange: Exchange) -> Any:
     ctype = (exchange.header("content-type") or "").split(";")[0].strip().lower()
     require(
         ctype == "application/json" or ctype.endswith("+json"),
-        "SJ-HTTP-001", "Content-Type application/json", f"Content-Type {ctype or '(none)'}", exchange,
+        "SJ-HTTP-001",
+        "Content-Type application/json",
+        f"Content-Type {ctype or '(none)'}",
+        exchange,
     )
     try:
         return json.loads(exchange.body)
     except ValueError as exc:
-        raise ConformanceFailure("SJ-HTTP-002", "a body that parses as JSON", f"unparseable body ({exc})",
-                                 exchange) from None
+        raise ConformanceFailure(
+            "SJ-HTTP-002", "a body that parses as JSON", f"unparseable body ({exc})", exchange
+        ) from None
 
 
-def expect_schema(instance: Any, component: str, requirement: str | Sequence[str],
-                  exchange: Exchange | None = None) -> None:
+def expect_schema(
+    instance: Any, component: str, requirement: str | Sequence[str], exchange: Exchange | None = None
+) -> None:
     errors = schema_errors(component, instance)
     if errors:
-        raise ConformanceFailure(requirement, f"a body that conforms to the {component} schema",
-                                 "; ".join(errors), exchange)
+        raise ConformanceFailure(
+            requirement, f"a body that conforms to the {component} schema", "; ".join(errors), exchange
+        )
 
 
 def expect_job(exchange: Exchange, requirement: str | Sequence[str]) -> dict[str, Any]:
     """A JSON job that conforms to the schema, with a legal status; returns it."""
     body = expect_json(exchange)
-    require(isinstance(body, dict), requirement, "a JSON object (a segment job)", type(body).__name__, exchange)
+    require(
+        isinstance(body, dict), requirement, "a JSON object (a segment job)", type(body).__name__, exchange
+    )
     status = body.get("status")
-    require(status in STATUSES, "SJ-LIFECYCLE-001", f"status in {', '.join(STATUSES)}", repr(status), exchange)
+    require(
+        status in STATUSES, "SJ-LIFECYCLE-001", f"status in {', '.join(STATUSES)}", repr(status), exchange
+    )
     expect_schema(body, "SegmentJob", requirement, exchange)
     job: dict[str, Any] = body
     return job

@@ -56,7 +56,14 @@ class Exchange:
         r = self.redactor
         parts = ["curl", "-X", self.method, shlex.quote(r.text(self.url))]
         for name, value in self.request_headers:
-            if name.lower() in ("host", "content-length", "accept-encoding", "connection", "user-agent", "accept"):
+            if name.lower() in (
+                "host",
+                "content-length",
+                "accept-encoding",
+                "connection",
+                "user-agent",
+                "accept",
+            ):
                 continue
             parts += ["-H", shlex.quote(f"{name}: {r.header_value(name, value)}")]
         if self.request_body is not None:
@@ -139,7 +146,9 @@ class ApiClient:
         self.max_429_retries = max_429_retries
         self.stats = Stats()
         self.on_exchange = on_exchange
-        timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
+        timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
         self._http = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
@@ -190,8 +199,11 @@ class ApiClient:
         url = self.url(path)
         if urlsplit(url).netloc != urlsplit(self.base_url).netloc:
             # credentials are only ever sent to the configured host
-            merged = {k: v for k, v in merged.items() if not self.redactor.is_secret_header(k)
-                      and k.lower() not in ("x-gw-ims-org-id",)}
+            merged = {
+                k: v
+                for k, v in merged.items()
+                if not self.redactor.is_secret_header(k) and k.lower() not in ("x-gw-ims-org-id",)
+            }
         attempt = 0
         while True:
             exchange = self._send_once(method, url, params, content, merged)
@@ -203,8 +215,9 @@ class ApiClient:
                 continue
             return exchange
 
-    def _send_once(self, method: str, url: str, params: Any, content: bytes | None,
-                   headers: Mapping[str, str]) -> Exchange:
+    def _send_once(
+        self, method: str, url: str, params: Any, content: bytes | None, headers: Mapping[str, str]
+    ) -> Exchange:
         request = self._http.build_request(method, url, params=params, content=content, headers=dict(headers))
         sent_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         base = Exchange(method, str(request.url), sent_headers, content, redactor=self.redactor)
@@ -215,12 +228,14 @@ class ApiClient:
         except httpx.TimeoutException as exc:
             raise TargetTimeout(
                 f"no answer to {method} {request.url.path} within the timeouts "
-                f"(connect/read {self._http.timeout.connect}s/{self.read_timeout}s): {type(exc).__name__}", base
+                f"(connect/read {self._http.timeout.connect}s/{self.read_timeout}s): {type(exc).__name__}",
+                base,
             ) from None
         except httpx.HTTPError as exc:
             raise ProtocolViolation(
                 f"{method} {request.url.path}: the connection failed before a complete HTTP answer "
-                f"({type(exc).__name__}: {exc})", base
+                f"({type(exc).__name__}: {exc})",
+                base,
             ) from None
         try:
             body = bytearray()
@@ -229,18 +244,21 @@ class ApiClient:
                     body += chunk
                     if len(body) > self.max_response_bytes:
                         raise ProtocolViolation(
-                            f"{method} {request.url.path}: the answer exceeds {self.max_response_bytes} bytes",
+                            f"{method} {request.url.path}: the answer exceeds "
+                            f"{self.max_response_bytes} bytes",
                             _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
                         )
             except httpx.TimeoutException:
                 raise TargetTimeout(
                     f"{method} {request.url.path}: the body did not arrive within the read timeout "
-                    f"({self.read_timeout}s)", _with_response(base, response, bytes(body), started)
+                    f"({self.read_timeout}s)",
+                    _with_response(base, response, bytes(body), started),
                 ) from None
             except httpx.HTTPError as exc:
                 raise ProtocolViolation(
                     f"{method} {request.url.path}: the answer was cut or malformed "
-                    f"({type(exc).__name__}: {exc})", _with_response(base, response, bytes(body), started)
+                    f"({type(exc).__name__}: {exc})",
+                    _with_response(base, response, bytes(body), started),
                 ) from None
         finally:
             response.close()
@@ -251,13 +269,15 @@ class ApiClient:
             location = response.headers.get("location", "(no Location)")
             raise Redirected(
                 f"{method} {request.url.path} answered {response.status_code} redirecting to {location}; "
-                "the suite does not follow redirects and never sends credentials elsewhere", exchange
+                "the suite does not follow redirects and never sends credentials elsewhere",
+                exchange,
             )
         return exchange
 
     # -- the five operations -------------------------------------------------------------------------
-    def list_jobs(self, params: Mapping[str, Any] | Iterable[tuple[str, str]] | None = None,
-                  **kw: Any) -> Exchange:
+    def list_jobs(
+        self, params: Mapping[str, Any] | Iterable[tuple[str, str]] | None = None, **kw: Any
+    ) -> Exchange:
         return self.request("GET", JOBS_PATH, params=params, **kw)
 
     def create_job(self, segment_ids: Iterable[str], **kw: Any) -> Exchange:
@@ -267,7 +287,9 @@ class ApiClient:
         return self.request("GET", f"{JOBS_PATH}/{job_id}", **kw)
 
     def bulk_get(self, ids: Iterable[str], **kw: Any) -> Exchange:
-        return self.request("POST", f"{JOBS_PATH}/bulk-get", json_body={"ids": [{"id": i} for i in ids]}, **kw)
+        return self.request(
+            "POST", f"{JOBS_PATH}/bulk-get", json_body={"ids": [{"id": i} for i in ids]}, **kw
+        )
 
     def cancel_job(self, job_id: str, **kw: Any) -> Exchange:
         return self.request("DELETE", f"{JOBS_PATH}/{job_id}", **kw)
@@ -275,7 +297,10 @@ class ApiClient:
 
 def _with_response(base: Exchange, response: httpx.Response, body: bytes, started: float) -> Exchange:
     return Exchange(
-        base.method, base.url, base.request_headers, base.request_body,
+        base.method,
+        base.url,
+        base.request_headers,
+        base.request_body,
         status=response.status_code,
         response_headers=tuple((k, v) for k, v in response.headers.items()),
         body=body,

@@ -26,7 +26,7 @@ from conformance._redact import Redactor
 
 #: Local defaults, shared with the reference server (``conformance.reference.settings``); a self-test keeps
 #: the two in step.
-DEFAULT_ACCESS_TOKEN = "segjobs-local-token"
+DEFAULT_ACCESS_TOKEN = "segjobs-local-token"  # noqa: S105 - a documented local default
 DEFAULT_API_KEY = "segjobs-local-key"
 DEFAULT_IMS_ORG = "0000000000000000000000AA@AdobeOrg"
 DEFAULT_SANDBOX = "prod"
@@ -128,8 +128,13 @@ class Settings:
         }
 
 
-def _source_of(name: str, flags: Mapping[str, Any], environ: Mapping[str, str], file_data: Mapping[str, Any],
-               file_path: str | None) -> tuple[Any, str] | None:
+def _source_of(
+    name: str,
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    file_data: Mapping[str, Any],
+    file_path: str | None,
+) -> tuple[Any, str] | None:
     if flags.get(name) is not None:
         return flags[name], f"--{name.replace('_', '-')}"
     for var, fname in ENV_VARS.items():
@@ -171,10 +176,16 @@ def _check_base_url(value: Any, source: str) -> str:
     text = str(value).strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError("base_url", value, source, "an http:// or https:// URL such as http://127.0.0.1:8080")
+        raise ConfigError(
+            "base_url", value, source, "an http:// or https:// URL such as http://127.0.0.1:8080"
+        )
     if parts.username or parts.password:
-        raise ConfigError("base_url", "(URL with credentials)", source,
-                          "a URL without user:password (use SEGJOBS_ACCESS_TOKEN)")
+        raise ConfigError(
+            "base_url",
+            "(URL with credentials)",
+            source,
+            "a URL without user:password (use SEGJOBS_ACCESS_TOKEN)",
+        )
     if parts.query or parts.fragment:
         raise ConfigError("base_url", value, source, "a URL without query or fragment")
     if parts.path.rstrip("/").endswith("/segment/jobs"):
@@ -196,8 +207,12 @@ def load_settings(
     environ = os.environ if environ is None else environ
     for secret in SECRET_FIELDS:
         if flags.get(secret) is not None:
-            raise ConfigError(secret, flags[secret], "the command line",
-                              "a secret only from the environment or the config file")
+            raise ConfigError(
+                secret,
+                flags[secret],
+                "the command line",
+                "a secret only from the environment or the config file",
+            )
     file_path = str(config_file) if config_file else environ.get("SEGJOBS_CONFIG") or None
     file_data: dict[str, Any] = {}
     if file_path:
@@ -212,8 +227,12 @@ def load_settings(
         known = set(ENV_VARS.values()) | {"strict", "select", "read_only", "report_dir"}
         unknown = sorted(set(file_data) - known)
         if unknown:
-            raise ConfigError("config", unknown[0], f"config file {file_path}",
-                              f"one of the known keys: {', '.join(sorted(known))}")
+            raise ConfigError(
+                "config",
+                unknown[0],
+                f"config file {file_path}",
+                f"one of the known keys: {', '.join(sorted(known))}",
+            )
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -259,9 +278,15 @@ def load_settings(
         values["select"] = str(f[0])
     if (f := get("report_dir")) is not None:
         values["report_dir"] = Path(str(f[0]))
-    if values.get("second_sandbox") and values.get("second_sandbox") == values.get("sandbox", DEFAULT_SANDBOX):
-        raise ConfigError("second_sandbox", values["second_sandbox"], sources["second_sandbox"],
-                          "a sandbox other than the first one")
+    if values.get("second_sandbox") and values.get("second_sandbox") == values.get(
+        "sandbox", DEFAULT_SANDBOX
+    ):
+        raise ConfigError(
+            "second_sandbox",
+            values["second_sandbox"],
+            sources["second_sandbox"],
+            "a sandbox other than the first one",
+        )
     return Settings(**values, sources=sources)
 
 

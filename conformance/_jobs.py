@@ -54,8 +54,15 @@ class TrackedJob:
 class JobTracker:
     """Creates jobs within a budget, records their observed statuses, waits on them, cancels leftovers."""
 
-    def __init__(self, client: ApiClient, *, max_jobs: int, poll_interval: float, default_sandbox: str,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        *,
+        max_jobs: int,
+        poll_interval: float,
+        default_sandbox: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.max_jobs = max_jobs
         self.poll_interval = poll_interval
@@ -71,7 +78,8 @@ class JobTracker:
         with self._lock:
             if self.attempts + count > self.max_jobs:
                 raise BudgetExhausted(
-                    f"the job budget is used up ({self.attempts} of --max-jobs {self.max_jobs} jobs requested)"
+                    f"the job budget is used up ({self.attempts} of --max-jobs {self.max_jobs} "
+                    "jobs requested)"
                 )
             self.attempts += count
 
@@ -85,9 +93,10 @@ class JobTracker:
         self.track_answer(exchange, sandbox or self.default_sandbox, tuple(segment_ids))
         return exchange
 
-    def create_raw(self, content: bytes | None, headers: dict[str, str | None] | None = None,
-                   sandbox: str | None = None) -> Exchange:
-        """A create request with an arbitrary body (bad-input tests): budgeted too, since a server may accept it."""
+    def create_raw(
+        self, content: bytes | None, headers: dict[str, str | None] | None = None, sandbox: str | None = None
+    ) -> Exchange:
+        """A create request with any body (bad-input tests); budgeted too, since a server may accept it."""
         self.reserve()
         exchange = self.client.request("POST", "/segment/jobs", content=content, headers=headers)
         self.track_answer(exchange, sandbox or self.default_sandbox, ())
@@ -161,7 +170,9 @@ class JobTracker:
             for job in pending:
                 exchange = self.poll_once(job.id, job.sandbox)
                 if exchange.status == 429:
-                    delay = max(delay, retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0))
+                    delay = max(
+                        delay, retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0)
+                    )
             time.sleep(max(0.0, min(delay, deadline - self.clock())))
 
     def wait_finished(self, job_ids: Iterable[str], timeout: float) -> bool:
@@ -186,6 +197,9 @@ class JobTracker:
         """The observed statuses of each job over time, for results.json."""
         with self._lock:
             return [
-                {"id": job.id, "observations": [{"t": round(o.t, 3), "status": o.status} for o in job.observations]}
+                {
+                    "id": job.id,
+                    "observations": [{"t": round(o.t, 3), "status": o.status} for o in job.observations],
+                }
                 for job in self.jobs.values()
             ]

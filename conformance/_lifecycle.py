@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 STATUSES = ("NEW", "QUEUED", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED")
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
@@ -23,7 +24,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def illegal_step(observed: Sequence[str]) -> tuple[str, str] | None:
     """The first illegal move in a sequence of observed statuses, or None when the walk is legal."""
-    for before, after in zip(observed, observed[1:]):
+    for before, after in pairwise(observed):
         if before == after:
             continue
         if after not in TRANSITIONS.get(before, frozenset()):

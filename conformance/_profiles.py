@@ -18,10 +18,19 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", 0, 8, 6, 3, 60.0,
-                     "every requirement once, few generated examples; creates at most 10 jobs"),
-    "standard": Profile("standard", 1, 25, 10, 6, 120.0,
-                        "every scenario, property tests of every operation, stateful sequences"),
-    "full": Profile("full", 2, 100, 20, 25, 600.0,
-                    "everything, with many generated examples; for certification runs"),
+    "quick": Profile(
+        "quick", 0, 8, 6, 3, 60.0, "every requirement once, few generated examples; creates at most 10 jobs"
+    ),
+    "standard": Profile(
+        "standard",
+        1,
+        25,
+        10,
+        6,
+        120.0,
+        "every scenario, property tests of every operation, stateful sequences",
+    ),
+    "full": Profile(
+        "full", 2, 100, 20, 25, 600.0, "everything, with many generated examples; for certification runs"
+    ),
 }

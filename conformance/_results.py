@@ -36,9 +36,15 @@ class TestRecord:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "group": self.group, "requirements": list(self.requirements),
-            "outcome": self.outcome, "reason": self.reason, "duration_s": round(self.duration_s, 3),
-            "message": self.message, "curl": self.curl,
+            "id": self.id,
+            "name": self.name,
+            "group": self.group,
+            "requirements": list(self.requirements),
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "duration_s": round(self.duration_s, 3),
+            "message": self.message,
+            "curl": self.curl,
         }
 
 
@@ -46,15 +52,23 @@ def escalate(current: str, new: str) -> str:
     return new if SEVERITY.index(new) > SEVERITY.index(current) else current
 
 
-def roll_up(catalog: Sequence[Mapping[str, Any]], records: Iterable[TestRecord],
-            disabled: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def roll_up(
+    catalog: Sequence[Mapping[str, Any]],
+    records: Iterable[TestRecord],
+    disabled: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """One entry per requirement of the catalog, in catalog order."""
     rows: dict[str, dict[str, Any]] = {}
     for req in catalog:
         rows[req["id"]] = {
-            "id": req["id"], "level": req["level"], "title": req["title"],
-            "source": req.get("source", ""), "quote": req.get("quote", ""),
-            "outcome": "untested", "tests": [], "failures": [],
+            "id": req["id"],
+            "level": req["level"],
+            "title": req["title"],
+            "source": req.get("source", ""),
+            "quote": req.get("quote", ""),
+            "outcome": "untested",
+            "tests": [],
+            "failures": [],
         }
     for record in records:
         for req_id, verdict in record.verdicts.items():
@@ -65,10 +79,16 @@ def roll_up(catalog: Sequence[Mapping[str, Any]], records: Iterable[TestRecord],
                 row["tests"].append(record.id)
             row["outcome"] = escalate(row["outcome"], verdict)
             if verdict in ("fail", "error"):
-                row["failures"].append({
-                    "test": record.id, "message": record.message, "curl": record.curl,
-                    "request": record.request, "response": record.response, "outcome": verdict,
-                })
+                row["failures"].append(
+                    {
+                        "test": record.id,
+                        "message": record.message,
+                        "curl": record.curl,
+                        "request": record.request,
+                        "response": record.response,
+                        "outcome": verdict,
+                    }
+                )
     for req_id, reason in (disabled or {}).items():
         row = rows.get(req_id)
         if row is not None and row["outcome"] == "untested":

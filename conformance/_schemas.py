@@ -15,12 +15,13 @@ _ROOT = "urn:segjobs:openapi"
 
 
 @functools.lru_cache(maxsize=1)
-def _registry() -> Registry:  # type: ignore[type-arg]
+def _registry() -> Registry[Any]:
     resource = Resource.from_contents(load_openapi(), default_specification=DRAFT202012)
-    return Registry().with_resource(_ROOT, resource)  # type: ignore[no-any-return]
+    registry: Registry[Any] = Registry().with_resource(_ROOT, resource)
+    return registry
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator(component: str) -> jsonschema.protocols.Validator:
     """A validator for ``#/components/schemas/<component>``."""
     schema = {"$ref": f"{_ROOT}#/components/schemas/{component}"}

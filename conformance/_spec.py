@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from importlib import resources
-from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # pragma: no cover
+    from importlib.abc import Traversable
 
 OPENAPI_FILE = "segment-jobs.openapi.yaml"
 REQUIREMENTS_FILE = "requirements.yaml"
@@ -26,10 +31,11 @@ def spec_dir() -> Traversable:
 
 def spec_text(name: str = OPENAPI_FILE) -> str:
     """The text of one file of ``spec/`` (the OpenAPI document by default)."""
-    return spec_dir().joinpath(name).read_text(encoding="utf-8")
+    text: str = spec_dir().joinpath(name).read_text(encoding="utf-8")
+    return text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_yaml(name: str) -> Any:
     return yaml.safe_load(spec_text(name))
 

@@ -25,42 +25,65 @@ def _parser() -> argparse.ArgumentParser:
         prog="segjobs-conformance",
         description="Conformance suite for the Segment Jobs API (/segment/jobs).",
         epilog="Exit codes of run: 0 conformant, 1 non-conformant, 2 usage or configuration error, "
-               "3 the run could not be carried out.",
+        "3 the run could not be carried out.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the suite against an implementation (default: the embedded server)",
-                         description="Run the suite. Without --base-url (and SEGJOBS_BASE_URL) the embedded "
-                                     "reference server is started on a free loopback port and tested.")
+    run = sub.add_parser(
+        "run",
+        help="run the suite against an implementation (default: the embedded server)",
+        description="Run the suite. Without --base-url (and SEGJOBS_BASE_URL) the embedded "
+        "reference server is started on a free loopback port and tested.",
+    )
     run.add_argument("--base-url", help="base URL up to and without /segment/jobs (env SEGJOBS_BASE_URL)")
-    run.add_argument("--profile", choices=PROFILES, help="quick, standard (default) or full (env SEGJOBS_PROFILE)")
-    run.add_argument("--select", metavar="EXPR",
-                     help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names")
+    run.add_argument(
+        "--profile", choices=PROFILES, help="quick, standard (default) or full (env SEGJOBS_PROFILE)"
+    )
+    run.add_argument(
+        "--select",
+        metavar="EXPR",
+        help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names",
+    )
     run.add_argument("--report-dir", metavar="DIR", help="where the reports go (default: reports/)")
     run.add_argument("--seed", help="seed of generated data, to reproduce a run (env SEGJOBS_SEED)")
-    run.add_argument("--strict", action="store_true", default=None,
-                     help="a failed SHOULD requirement also makes the run non-conformant")
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="a failed SHOULD requirement also makes the run non-conformant",
+    )
     run.add_argument("--config", metavar="FILE", help="TOML file with settings (env SEGJOBS_CONFIG)")
     run.add_argument("--max-jobs", metavar="N", help="most jobs the run may create (default 50)")
-    run.add_argument("--read-only", action="store_true", default=None,
-                     help="run only what creates no job (for production targets)")
-    run.add_argument("--job-seconds", metavar="S",
-                     help="job duration of the embedded reference server (default 1.0)")
+    run.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="run only what creates no job (for production targets)",
+    )
+    run.add_argument(
+        "--job-seconds", metavar="S", help="job duration of the embedded reference server (default 1.0)"
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="list every test and every requirement")
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                     help="after --, extra arguments passed to pytest as they are")
+    run.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="after --, extra arguments passed to pytest as they are"
+    )
 
     serve = sub.add_parser("serve", help="run the reference server", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
 
-    sub.add_parser("requirements", help="list the requirement catalog").add_argument(
-        "--format", choices=("text", "json", "yaml"), default="text")
+    reqs = sub.add_parser("requirements", help="list the requirement catalog")
+    reqs.add_argument("--format", choices=("text", "json", "yaml"), default="text")
+    reqs.add_argument("--tests", action="store_true", help="also list the tests that verify each requirement")
     sub.add_parser("spec", help="print the OpenAPI document").add_argument(
-        "--file", default=_spec.OPENAPI_FILE,
+        "--file",
+        default=_spec.OPENAPI_FILE,
         choices=(_spec.OPENAPI_FILE, _spec.REQUIREMENTS_FILE, _spec.ERRATA_FILE),
-        help="which file of spec/ to print")
-    report = sub.add_parser("report", help="rebuild junit.xml, report.html and summary.md from a results.json")
+        help="which file of spec/ to print",
+    )
+    report = sub.add_parser(
+        "report", help="rebuild junit.xml, report.html and summary.md from a results.json"
+    )
     report.add_argument("results", help="path of a results.json")
     report.add_argument("--report-dir", metavar="DIR", help="where to write (default: next to results.json)")
     return parser
@@ -75,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_main(args.serve_args)
     if args.command == "requirements":
-        return _requirements(args.format)
+        return _requirements(args.format, with_tests=args.tests)
     if args.command == "spec":
         sys.stdout.write(_spec.spec_text(args.file))
         return 0
@@ -85,8 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _requirements(fmt: str) -> int:
+def _requirements(fmt: str, *, with_tests: bool = False) -> int:
     catalog = _spec.load_requirements()
+    if with_tests:
+        covering = suite_tests_by_requirement()
+        for req in catalog:
+            req["tests"] = covering.get(req["id"], [])
     if fmt == "json":
         print(json.dumps(catalog, indent=2))
     elif fmt == "yaml":
@@ -94,8 +121,47 @@ def _requirements(fmt: str) -> int:
     else:
         for req in catalog:
             print(f"{req['id']:<18} {req['level']:<6} {req['title']}  ({req['source']})")
+            for test in req.get("tests", []):
+                print(f"{'':<26}{test}")
         print(f"\n{len(catalog)} requirements")
     return 0
+
+
+def suite_tests_by_requirement() -> dict[str, list[str]]:
+    """Collects the suite (nothing is run, no server is started) and maps requirement IDs to test ids."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from conformance.plugin import requirements_of
+
+    found: dict[str, list[str]] = {}
+
+    class Recorder:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                for req in requirements_of(item):
+                    found.setdefault(req, []).append(item.nodeid)
+
+    ini = Path(__file__).with_name("suite") / "pytest.ini"
+    args = [
+        "-c",
+        str(ini),
+        "-p",
+        "conformance.plugin",
+        "--pyargs",
+        "conformance.suite",
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = pytest.main(args, plugins=[Recorder()])
+    if code != 0:
+        raise RuntimeError(f"the suite could not be collected (pytest exit {int(code)}):\n{out.getvalue()}")
+    return found
 
 
 def _report(results_path: Path, report_dir: Path | None) -> int:
@@ -116,8 +182,13 @@ def _report(results_path: Path, report_dir: Path | None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     flags = {
-        "base_url": args.base_url, "profile": args.profile, "select": args.select, "seed": args.seed,
-        "strict": args.strict, "max_jobs": args.max_jobs, "read_only": args.read_only,
+        "base_url": args.base_url,
+        "profile": args.profile,
+        "select": args.select,
+        "seed": args.seed,
+        "strict": args.strict,
+        "max_jobs": args.max_jobs,
+        "read_only": args.read_only,
         "report_dir": args.report_dir,
     }
     try:  # validate once here, so that a bad value is exit 2 with one clear line
@@ -128,20 +199,38 @@ def _run(args: argparse.Namespace) -> int:
         print(f"segjobs-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError:
-        print(f"segjobs-conformance: error: invalid --job-seconds {args.job_seconds!r}: expected a number",
-              file=sys.stderr)
+        print(
+            f"segjobs-conformance: error: invalid --job-seconds {args.job_seconds!r}: expected a number",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     results_path = report_dir / "results.json"
     ini = Path(__file__).with_name("suite") / "pytest.ini"  # the suite's own ini: no user config leaks in
-    pytest_args = ["-c", str(ini), "-p", "conformance.plugin", "--pyargs", "conformance.suite",
-                   "-p", "no:cacheprovider", "--tb=no", "-q" if not args.verbose else "-v",
-                   "--segjobs-results", str(results_path)]
-    for option, value in (("--segjobs-base-url", args.base_url), ("--segjobs-profile", args.profile),
-                          ("--segjobs-select", args.select), ("--segjobs-seed", args.seed),
-                          ("--segjobs-config", args.config), ("--segjobs-max-jobs", args.max_jobs),
-                          ("--segjobs-job-seconds", args.job_seconds)):
+    pytest_args = [
+        "-c",
+        str(ini),
+        "-p",
+        "conformance.plugin",
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "--tb=no",
+        "-q" if not args.verbose else "-v",
+        "--segjobs-results",
+        str(results_path),
+    ]
+    for option, value in (
+        ("--segjobs-base-url", args.base_url),
+        ("--segjobs-profile", args.profile),
+        ("--segjobs-select", args.select),
+        ("--segjobs-seed", args.seed),
+        ("--segjobs-config", args.config),
+        ("--segjobs-max-jobs", args.max_jobs),
+        ("--segjobs-job-seconds", args.job_seconds),
+    ):
         if value is not None:
             pytest_args += [option, str(value)]
     if args.strict:
@@ -158,10 +247,9 @@ def _run(args: argparse.Namespace) -> int:
             from conformance import reporting
 
             results = json.loads(results_path.read_text(encoding="utf-8"))
-            for path in reporting.write_reports(results, report_dir, redactor=settings.redactor):
-                pass
+            reporting.write_reports(results, report_dir, redactor=settings.redactor)
             print(f"reports: {report_dir}/ (results.json, junit.xml, report.html, summary.md)")
-        except Exception as exc:  # noqa: BLE001 - a broken report never changes the verdict
+        except Exception as exc:
             print(f"segjobs-conformance: warning: the reports could not be written: {exc}", file=sys.stderr)
     elif code not in (2, 3):
         return EXIT_RUN_ERROR

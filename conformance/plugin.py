@@ -1,4 +1,6 @@
-"""The pytest plugin of the suite. Load it explicitly: ``pytest -p conformance.plugin --pyargs conformance.suite``.
+"""The pytest plugin of the suite.
+
+Load it explicitly: ``pytest -p conformance.plugin --pyargs conformance.suite``.
 
 It adds the ``segjobs`` option group, the ``requirement`` marker and the fixtures the suite's tests use
 (``settings``, ``api``, ``jobs``, ``profile``), starts the embedded reference server when no base URL is
@@ -8,12 +10,13 @@ It does nothing at all unless loaded, and is cheap to import.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -37,32 +40,66 @@ NEEDS = {
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("segjobs", "segment-jobs-conformance (SEGJOBS_* variables fill what is not given)")
-    group.addoption("--segjobs-base-url", default=None, metavar="URL",
-                    help="base URL of the implementation, without /segment/jobs (default: the embedded server)")
-    group.addoption("--segjobs-profile", default=None, choices=sorted(PROFILES),
-                    help="quick, standard (default) or full")
-    group.addoption("--segjobs-select", default=None, metavar="EXPR",
-                    help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names")
+    group = parser.getgroup(
+        "segjobs", "segment-jobs-conformance (SEGJOBS_* variables fill what is not given)"
+    )
+    group.addoption(
+        "--segjobs-base-url",
+        default=None,
+        metavar="URL",
+        help="base URL of the implementation, without /segment/jobs (default: the embedded server)",
+    )
+    group.addoption(
+        "--segjobs-profile", default=None, choices=sorted(PROFILES), help="quick, standard (default) or full"
+    )
+    group.addoption(
+        "--segjobs-select",
+        default=None,
+        metavar="EXPR",
+        help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names",
+    )
     group.addoption("--segjobs-seed", default=None, metavar="N", help="seed of the generated data")
-    group.addoption("--segjobs-strict", action="store_true", default=None,
-                    help="a failed SHOULD requirement also makes the run non-conformant")
+    group.addoption(
+        "--segjobs-strict",
+        action="store_true",
+        default=None,
+        help="a failed SHOULD requirement also makes the run non-conformant",
+    )
     group.addoption("--segjobs-config", default=None, metavar="FILE", help="TOML file with settings")
     group.addoption("--segjobs-max-jobs", default=None, metavar="N", help="most jobs the run may create (50)")
-    group.addoption("--segjobs-read-only", action="store_true", default=None,
-                    help="run only what creates no job (for production targets)")
-    group.addoption("--segjobs-results", default=None, metavar="PATH",
-                    help="where to write results.json (default: <report dir>/results.json)")
-    group.addoption("--segjobs-job-seconds", default=None, metavar="S",
-                    help="job duration of the embedded reference server (default 1.0)")
+    group.addoption(
+        "--segjobs-read-only",
+        action="store_true",
+        default=None,
+        help="run only what creates no job (for production targets)",
+    )
+    group.addoption(
+        "--segjobs-results",
+        default=None,
+        metavar="PATH",
+        help="where to write results.json (default: <report dir>/results.json)",
+    )
+    group.addoption(
+        "--segjobs-job-seconds",
+        default=None,
+        metavar="S",
+        help="job duration of the embedded reference server (default 1.0)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "requirement(*ids): the requirement IDs (spec/requirements.yaml) a test verifies")
-    config.addinivalue_line("markers", "needs(*settings): optional settings the test needs (second_sandbox, "
-                                       "failing_segment_id); the test is disabled when they are missing")
+    config.addinivalue_line(
+        "markers", "requirement(*ids): the requirement IDs (spec/requirements.yaml) a test verifies"
+    )
+    config.addinivalue_line(
+        "markers",
+        "needs(*settings): optional settings the test needs (second_sandbox, "
+        "failing_segment_id); the test is disabled when they are missing",
+    )
     config.addinivalue_line("markers", "creates_jobs: the test creates jobs (disabled with --read-only)")
-    config.addinivalue_line("markers", "profile(name): the lowest profile the test runs in (quick, standard, full)")
+    config.addinivalue_line(
+        "markers", "profile(name): the lowest profile the test runs in (quick, standard, full)"
+    )
     opt = config.getoption
     flags = {
         "base_url": opt("--segjobs-base-url"),
@@ -104,6 +141,7 @@ class SuiteState:
         self.aborted: str | None = None
         self.exit_code: int | None = None
         self.server: Any = None
+        self.embedded = False
         self.client: ApiClient | None = None
         self.tracker: JobTracker | None = None
         self.results_path: Path | None = None
@@ -113,15 +151,23 @@ class SuiteState:
     def start(self) -> None:
         if self.settings.base_url is None:
             self.server = _start_embedded(self.config.getoption("--segjobs-job-seconds"))
+            self.embedded = True
             self.settings = for_embedded(self.settings, self.server.base_url)
         assert self.settings.base_url is not None
         self.client = ApiClient(
-            self.settings.base_url, self.settings.auth_headers(), redactor=self.settings.redactor,
-            connect_timeout=self.settings.connect_timeout, read_timeout=self.settings.read_timeout,
+            self.settings.base_url,
+            self.settings.auth_headers(),
+            redactor=self.settings.redactor,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
             max_response_bytes=self.settings.max_response_bytes,
         )
-        self.tracker = JobTracker(self.client, max_jobs=self.settings.max_jobs,
-                                  poll_interval=self.settings.poll_interval, default_sandbox=self.settings.sandbox)
+        self.tracker = JobTracker(
+            self.client,
+            max_jobs=self.settings.max_jobs,
+            poll_interval=self.settings.poll_interval,
+            default_sandbox=self.settings.sandbox,
+        )
         self.client.on_exchange = self.tracker.observe_exchange
 
     def reachability(self) -> None:
@@ -134,19 +180,34 @@ class SuiteState:
                 self.abort(f"the target {self.settings.base_url} is unreachable: {exc}", 3)
                 return
             # it answered something unusable: that is a verdict about the target, not about the run
-            self.records.append(TestRecord(
-                id="reachability", name="reachability", group="http", requirements=(exc.requirement,),
-                outcome="failed", verdicts={exc.requirement: "fail"}, message=str(exc), curl=exc.exchange.curl,
-                request=exc.exchange.request_line, response=exc.exchange.response_excerpt,
-            ))
+            self.records.append(
+                TestRecord(
+                    id="reachability",
+                    name="reachability",
+                    group="http",
+                    requirements=(exc.requirement,),
+                    outcome="failed",
+                    verdicts={exc.requirement: "fail"},
+                    message=str(exc),
+                    curl=exc.exchange.curl,
+                    request=exc.exchange.request_line,
+                    response=exc.exchange.response_excerpt,
+                )
+            )
             self.aborted = f"the target did not answer the first request usably: {exc}"
             return
         if exchange.status in (401, 403):
-            self.abort(f"the target refused the credentials (HTTP {exchange.status}): check SEGJOBS_ACCESS_TOKEN, "
-                       "SEGJOBS_API_KEY, SEGJOBS_IMS_ORG and SEGJOBS_SANDBOX_NAME", 2)
+            self.abort(
+                f"the target refused the credentials (HTTP {exchange.status}): check SEGJOBS_ACCESS_TOKEN, "
+                "SEGJOBS_API_KEY, SEGJOBS_IMS_ORG and SEGJOBS_SANDBOX_NAME",
+                2,
+            )
         elif exchange.status == 404:
-            self.abort(f"nothing answers at {self.settings.base_url}/segment/jobs (HTTP 404): check the base URL "
-                       "(up to and without /segment/jobs)", 2)
+            self.abort(
+                f"nothing answers at {self.settings.base_url}/segment/jobs (HTTP 404): check the base URL "
+                "(up to and without /segment/jobs)",
+                2,
+            )
 
     def abort(self, message: str, code: int) -> None:
         self.aborted = message
@@ -154,10 +215,8 @@ class SuiteState:
 
     def stop(self) -> None:
         if self.tracker is not None:
-            try:
+            with contextlib.suppress(Exception):  # clean-up never hides the verdict
                 self.tracker.cleanup()
-            except Exception:  # noqa: BLE001 - clean-up never hides the verdict
-                pass
         if self.client is not None:
             self.client.close()
         if self.server is not None:
@@ -168,10 +227,8 @@ class SuiteState:
 def _start_embedded(job_seconds: str | None) -> Any:
     from conformance.reference import server as reference_server
 
-    args = ["--port", "0"]
-    if job_seconds:
-        args += ["--job-seconds", str(job_seconds)]
-    return reference_server.start_process(args)
+    args = ["--job-seconds", str(job_seconds)] if job_seconds else []
+    return reference_server.start_subprocess(args)
 
 
 def state_of(config: pytest.Config) -> SuiteState:
@@ -179,7 +236,7 @@ def state_of(config: pytest.Config) -> SuiteState:
 
 
 # -- collection ----------------------------------------------------------------------------------------
-def _requirements_of(item: pytest.Item) -> tuple[str, ...]:
+def requirements_of(item: pytest.Item) -> tuple[str, ...]:
     ids: list[str] = []
     for mark in item.iter_markers("requirement"):
         ids.extend(str(a) for a in mark.args)
@@ -193,7 +250,7 @@ def _group_of(item: pytest.Item) -> str:
 
 
 def _selected(item: pytest.Item, terms: list[str]) -> bool:
-    reqs = [r.upper() for r in _requirements_of(item)]
+    reqs = [r.upper() for r in requirements_of(item)]
     for term in terms:
         if any(r.startswith(term.upper()) for r in reqs):
             return True
@@ -202,11 +259,13 @@ def _selected(item: pytest.Item, terms: list[str]) -> bool:
     return False
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     state = state_of(config)
     problems = []
     for item in items:
-        reqs = _requirements_of(item)
+        reqs = requirements_of(item)
         if not reqs:
             problems.append(f"{item.nodeid}: no @pytest.mark.requirement(...)")
         unknown = [r for r in reqs if r not in state.known_ids]
@@ -221,9 +280,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
-        kept_reqs = {r for i in keep for r in _requirements_of(i)}
+        kept_reqs = {r for i in keep for r in requirements_of(i)}
         for item in dropped:
-            for req in _requirements_of(item):
+            for req in requirements_of(item):
                 if req not in kept_reqs:
                     state.disabled[req] = f"not selected by --select {state.settings.select}"
 
@@ -234,7 +293,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     try:
         state.start()
-    except Exception as exc:  # noqa: BLE001 - reported as exit 3 with the reason
+    except Exception as exc:
         state.abort(f"the embedded reference server did not start: {exc}", 3)
         return
     state.reachability()
@@ -255,7 +314,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("profile"):
         wanted = PROFILES[str(mark.args[0])]
         if state.profile.rank < wanted.rank:
-            pytest.skip(f"disabled: runs in the {wanted.name} profile and above (this run: {state.profile.name})")
+            pytest.skip(
+                f"disabled: runs in the {wanted.name} profile and above (this run: {state.profile.name})"
+            )
     if settings.read_only and item.get_closest_marker("creates_jobs") is not None:
         pytest.skip("disabled: creates jobs, and the run is --read-only")
     for mark in item.iter_markers("needs"):
@@ -265,20 +326,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     state = state_of(item.config)
-    if report.when == "call" or (report.when == "setup" and not report.passed) or (
-        report.when == "teardown" and report.failed
+    if (
+        report.when == "call"
+        or (report.when == "setup" and not report.passed)
+        or (report.when == "teardown" and report.failed)
     ):
         _record(state, item, report, call)
     return report
 
 
-def _record(state: SuiteState, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
-    reqs = _requirements_of(item)
-    record = TestRecord(id=item.nodeid, name=item.name, group=_group_of(item), requirements=reqs,
-                        outcome="passed", duration_s=report.duration)
+def _record(
+    state: SuiteState, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]
+) -> None:
+    reqs = requirements_of(item)
+    record = TestRecord(
+        id=item.nodeid,
+        name=item.name,
+        group=_group_of(item),
+        requirements=reqs,
+        outcome="passed",
+        duration_s=report.duration,
+    )
     # a failed teardown after a passed call replaces that record
     state.records[:] = [r for r in state.records if r.id != item.nodeid]
     if report.passed:
@@ -296,15 +369,13 @@ def _record(state: SuiteState, item: pytest.Item, report: pytest.TestReport, cal
 
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        text = str(longrepr[2])
-    else:
-        text = str(longrepr)
+    text = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
     return text.removeprefix("Skipped: ")
 
 
-def _classify_failure(record: TestRecord, reqs: tuple[str, ...], exc: BaseException | None,
-                      report: pytest.TestReport) -> None:
+def _classify_failure(
+    record: TestRecord, reqs: tuple[str, ...], exc: BaseException | None, report: pytest.TestReport
+) -> None:
     failed: tuple[str, ...]
     exchange = None
     if isinstance(exc, ConformanceFailure):
@@ -335,7 +406,7 @@ def _classify_failure(record: TestRecord, reqs: tuple[str, ...], exc: BaseExcept
         record.request = exchange.request_line
         record.response = exchange.response_excerpt
     elif record.message and "curl " in record.message:
-        record.curl = record.message[record.message.index("curl "):].splitlines()[0]
+        record.curl = record.message[record.message.index("curl ") :].splitlines()[0]
 
 
 # -- fixtures ------------------------------------------------------------------------------------------
@@ -388,10 +459,17 @@ def finalize(state: SuiteState, session_status: int) -> dict[str, Any]:
         "create_requests": tracker.attempts if tracker else 0,
     }
     results = build_results(
-        suite={"name": "segment-jobs-conformance", "version": __version__, "spec_sha256": _spec.spec_sha256(),
-               "seed": settings.seed},
-        target={"base_url": settings.redactor.text(settings.base_url or "(embedded reference server)"),
-                "profile": settings.profile},
+        suite={
+            "name": "segment-jobs-conformance",
+            "version": __version__,
+            "spec_sha256": _spec.spec_sha256(),
+            "seed": settings.seed,
+        },
+        target={
+            "base_url": settings.redactor.text(settings.base_url or "(embedded reference server)"),
+            "profile": settings.profile,
+            "embedded": state.embedded,
+        },
         catalog=state.catalog,
         records=state.records,
         started=state.started,
@@ -436,16 +514,28 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tr = terminalreporter
     tr.section("segment-jobs-conformance: requirements")
-    marks = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "disabled": "OFF", "untested": "-"}
+    marks = {
+        "pass": "PASS",
+        "fail": "FAIL",
+        "error": "ERROR",
+        "skip": "SKIP",
+        "disabled": "OFF",
+        "untested": "-",
+    }
     for row in results["requirements"]:
-        if row["outcome"] in ("pass", "untested") and not tr.config.option.verbose:
+        if row["outcome"] in ("pass", "untested", "disabled") and tr.config.option.verbose <= 0:
             continue
         note = row.get("reason") or ""
         if row["failures"]:
-            note = row["failures"][0]["message"].splitlines()[1].strip() if "\n" in row["failures"][0]["message"] \
+            note = (
+                row["failures"][0]["message"].splitlines()[1].strip()
+                if "\n" in row["failures"][0]["message"]
                 else row["failures"][0]["message"][:120]
-        tr.write_line(f"{marks[row['outcome']]:<6} {row['level']:<6} {row['id']:<18} {row['title']}"
-                      + (f"\n{'':<32}{note}" if note else ""))
+            )
+        tr.write_line(
+            f"{marks[row['outcome']]:<6} {row['level']:<6} {row['id']:<18} {row['title']}"
+            + (f"\n{'':<32}{note}" if note else "")
+        )
     counts = results["summary"]["requirements"]
     tr.write_line("")
     tr.write_line("requirements: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))

@@ -13,10 +13,15 @@ KEY = "key-DISTINCTIVE-9912"
 
 
 def client(handler: httpx.MockTransport | None, **kw: object) -> ApiClient:
-    headers = {"Authorization": f"Bearer {TOKEN}", "x-api-key": KEY, "x-gw-ims-org-id": "ORG@AdobeOrg",
-               "x-sandbox-name": "prod"}
-    return ApiClient("http://127.0.0.1:9", headers, redactor=Redactor.of([TOKEN, KEY]), transport=handler,
-                     **kw)  # type: ignore[arg-type]
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "x-api-key": KEY,
+        "x-gw-ims-org-id": "ORG@AdobeOrg",
+        "x-sandbox-name": "prod",
+    }
+    return ApiClient(
+        "http://127.0.0.1:9", headers, redactor=Redactor.of([TOKEN, KEY]), transport=handler, **kw
+    )  # type: ignore[arg-type]
 
 
 def test_curl_line_reproduces_the_request_with_secrets_masked() -> None:
@@ -58,7 +63,9 @@ def test_credentials_never_go_to_another_host() -> None:
 
 
 def test_an_oversized_answer_is_cut_and_reported() -> None:
-    api = client(httpx.MockTransport(lambda r: httpx.Response(200, content=b"x" * 5000)), max_response_bytes=1000)
+    api = client(
+        httpx.MockTransport(lambda r: httpx.Response(200, content=b"x" * 5000)), max_response_bytes=1000
+    )
     with pytest.raises(ProtocolViolation, match="exceeds 1000 bytes"):
         api.list_jobs()
 
@@ -93,6 +100,8 @@ def test_headers_can_be_removed_per_request() -> None:
     assert sent[0]["x-api-key"] == KEY
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, 1.0), ("2", 2.0), ("99", 10.0), ("soon", 1.0), ("-4", 0.0)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 1.0), ("2", 2.0), ("99", 10.0), ("soon", 1.0), ("-4", 0.0)]
+)
 def test_retry_after(value: str | None, expected: float) -> None:
     assert retry_after_seconds(value, default=1.0, cap=10.0) == expected

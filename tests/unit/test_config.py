@@ -43,7 +43,9 @@ def test_flags_beat_environment_beat_file(tmp_path: Path) -> None:
         ({"seed": "-3"}, {}, "invalid seed '-3'"),
     ],
 )
-def test_bad_values_name_the_value_and_its_source(flags: dict[str, str], env: dict[str, str], needle: str) -> None:
+def test_bad_values_name_the_value_and_its_source(
+    flags: dict[str, str], env: dict[str, str], needle: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(flags, env)
     assert needle in str(info.value)

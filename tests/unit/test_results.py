@@ -16,18 +16,28 @@ CATALOG = [
 
 
 def record(name: str, outcome: str, **verdicts: str) -> TestRecord:
-    return TestRecord(id=f"suite::{name}", name=name, group="g", requirements=tuple(verdicts), outcome=outcome,
-                      verdicts={k.replace("_", "-"): v for k, v in verdicts.items()}, message=f"msg {name}")
+    return TestRecord(
+        id=f"suite::{name}",
+        name=name,
+        group="g",
+        requirements=tuple(verdicts),
+        outcome=outcome,
+        verdicts={k.replace("_", "-"): v for k, v in verdicts.items()},
+        message=f"msg {name}",
+    )
 
 
 def test_outcome_escalates_and_never_softens() -> None:
-    rows = roll_up(CATALOG, [
-        record("t1", "passed", SJ_A_001="pass"),
-        record("t2", "failed", SJ_A_001="fail"),
-        record("t3", "passed", SJ_A_001="pass"),
-        record("t4", "skipped", SJ_A_002="disabled"),
-        record("t5", "passed", SJ_A_002="pass"),
-    ])
+    rows = roll_up(
+        CATALOG,
+        [
+            record("t1", "passed", SJ_A_001="pass"),
+            record("t2", "failed", SJ_A_001="fail"),
+            record("t3", "passed", SJ_A_001="pass"),
+            record("t4", "skipped", SJ_A_002="disabled"),
+            record("t5", "passed", SJ_A_002="pass"),
+        ],
+    )
     by_id = {r["id"]: r for r in rows}
     assert by_id["SJ-A-001"]["outcome"] == "fail"
     assert by_id["SJ-A-001"]["tests"] == ["suite::t1", "suite::t2", "suite::t3"]
@@ -62,12 +72,22 @@ def test_results_document_has_the_design_shape() -> None:
     records = [record("t1", "passed", SJ_A_001="pass"), record("t2", "skipped", SJ_A_002="skip")]
     results = build_results(
         suite={"name": "segment-jobs-conformance", "version": "0", "spec_sha256": "x", "seed": 1},
-        target={"base_url": "http://127.0.0.1:1", "profile": "quick"}, catalog=CATALOG, records=records,
-        started=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), duration_s=1.234, strict=False,
+        target={"base_url": "http://127.0.0.1:1", "profile": "quick"},
+        catalog=CATALOG,
+        records=records,
+        started=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+        duration_s=1.234,
+        strict=False,
     )
     assert set(results) >= {"suite", "target", "verdict", "started", "duration_s", "summary", "requirements"}
-    assert results["summary"]["requirements"] == {"pass": 1, "fail": 0, "skip": 1, "disabled": 0, "error": 0,
-                                                  "untested": 1}
+    assert results["summary"]["requirements"] == {
+        "pass": 1,
+        "fail": 0,
+        "skip": 1,
+        "disabled": 0,
+        "error": 0,
+        "untested": 1,
+    }
     assert results["summary"]["tests"] == {"passed": 1, "failed": 0, "skipped": 1, "errors": 0}
     assert results["started"] == "2026-01-01T00:00:00Z"
     assert results["verdict"] == "conformant"
@@ -75,8 +95,14 @@ def test_results_document_has_the_design_shape() -> None:
 
 def test_an_aborted_run_is_never_conformant() -> None:
     results = build_results(
-        suite={}, target={}, catalog=CATALOG, records=[], started=dt.datetime.now(dt.timezone.utc),
-        duration_s=0, strict=False, aborted="interrupted",
+        suite={},
+        target={},
+        catalog=CATALOG,
+        records=[],
+        started=dt.datetime.now(dt.timezone.utc),
+        duration_s=0,
+        strict=False,
+        aborted="interrupted",
     )
     assert results["verdict"] == "error"
     assert results["aborted"] == "interrupted"

@@ -1,0 +1,141 @@
+"""The command line: exit codes, messages, reports, secrets, cost control."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import run_suite
+
+TOKEN = "tok-PLANTED-5f0c1e"
+API_KEY = "key-PLANTED-91ab77"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_spec_prints_the_openapi_document() -> None:
+    proc = cli("spec")
+    assert proc.returncode == 0
+    assert yaml.safe_load(proc.stdout)["openapi"].startswith("3.1")
+
+
+def test_requirements_lists_the_catalog() -> None:
+    proc = cli("requirements")
+    assert proc.returncode == 0
+    assert "SJ-CANCEL-002" in proc.stdout
+    assert proc.stdout.strip().endswith("requirements")
+
+
+@pytest.mark.slow
+def test_quick_run_against_the_embedded_server_is_conformant(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None
+    assert run.results["verdict"] == "conformant"
+    assert run.results["target"]["embedded"] is True
+    assert "verdict: CONFORMANT" in run.stdout
+    for name in ("results.json", "junit.xml", "report.html", "summary.md"):
+        assert (tmp_path / "reports" / name).is_file()
+    assert run.results["stats"]["jobs_created"] <= 10
+
+
+@pytest.mark.slow
+def test_quick_run_against_a_separately_started_server(tmp_path: Path, reference_server: Any) -> None:
+    server = reference_server(["--job-seconds", "0.5"])
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None and run.results["target"]["base_url"] == server.base_url
+
+
+def test_unreachable_target_exits_3_with_a_clear_message(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", url)
+    assert run.returncode == 3
+    assert f"the target {url} is unreachable" in run.stdout
+    assert run.results is not None and run.results["verdict"] == "error"
+
+
+def test_wrong_credentials_exit_2_with_a_clear_message(tmp_path: Path, reference_server: Any) -> None:
+    server = reference_server()
+    run = run_suite(
+        tmp_path, "--profile", "quick", "--base-url", server.base_url, env={"SEGJOBS_ACCESS_TOKEN": TOKEN}
+    )
+    assert run.returncode == 2
+    assert "refused the credentials (HTTP 401)" in run.stdout
+    assert TOKEN not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["--max-jobs", "zero"], {}, "invalid max_jobs 'zero' (from --max-jobs)"),
+        ([], {"SEGJOBS_READ_TIMEOUT": "-1"}, "(from environment variable SEGJOBS_READ_TIMEOUT)"),
+        (["--base-url", "127.0.0.1:8080"], {}, "invalid base_url '127.0.0.1:8080' (from --base-url)"),
+        (["--config", "/nonexistent/segjobs.toml"], {}, "expected an existing TOML file"),
+    ],
+)
+def test_bad_configuration_exits_2_naming_the_value(
+    tmp_path: Path, args: list[str], env: dict[str, str], needle: str
+) -> None:
+    run = run_suite(tmp_path, *args, env=env)
+    assert run.returncode == 2
+    assert needle in run.stderr
+
+
+def test_a_planted_fault_exits_1_and_names_the_requirement(tmp_path: Path, reference_server: Any) -> None:
+    server = reference_server(["--fault", "unknown-id-500"])
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url, "--select", "SJ-GET-002")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.results is not None and run.results["verdict"] == "nonconformant"
+    assert {"SJ-GET-002", "SJ-ERROR-001"} <= run.failed()
+    assert "FAIL   MUST   SJ-GET-002" in run.stdout
+    failure = next(r for r in run.results["requirements"] if r["id"] == "SJ-GET-002")["failures"][0]
+    assert failure["curl"].startswith("curl -X GET ")
+
+
+def test_no_secret_reaches_any_output(tmp_path: Path, reference_server: Any) -> None:
+    secrets = {"SEGJOBS_ACCESS_TOKEN": TOKEN, "SEGJOBS_API_KEY": API_KEY}
+    server = reference_server(["--fault", "unknown-id-500"], env=secrets)
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url, env=secrets)
+    assert run.returncode == 1, run.stdout + run.stderr
+    outputs = {"stdout": run.stdout, "stderr": run.stderr}
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file():
+            outputs[str(path)] = path.read_text(errors="replace")
+    assert len(outputs) >= 6
+    assert any("curl -X" in text for text in outputs.values())
+    for name, text in outputs.items():
+        for secret in secrets.values():
+            assert secret not in text, f"{secret} leaked into {name}"
+
+
+@pytest.mark.slow
+def test_read_only_creates_no_job(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--read-only")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None
+    assert run.results["stats"]["create_requests"] == 0
+    disabled = [t for t in run.results["tests"] if (t["reason"] or "").startswith("disabled: creates jobs")]
+    assert disabled, "some tests create jobs and must be disabled in read-only mode"
+
+
+@pytest.mark.slow
+def test_max_jobs_caps_the_jobs_created(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--max-jobs", "2")
+    assert run.results is not None, run.stdout + run.stderr
+    assert run.results["stats"]["create_requests"] <= 2
