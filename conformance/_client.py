@@ -142,6 +142,8 @@ class ApiClient:
         self.headers = dict(headers)
         self.redactor = redactor
         self.read_timeout = read_timeout
+        #: an answer that keeps dripping bytes never trips the read timeout; this bounds the whole body
+        self.total_timeout = 2 * read_timeout
         self.max_response_bytes = max_response_bytes
         self.max_429_retries = max_429_retries
         self.stats = Stats()
@@ -242,6 +244,12 @@ class ApiClient:
             try:
                 for chunk in response.iter_bytes():
                     body += chunk
+                    if time.monotonic() - started > self.total_timeout:
+                        raise TargetTimeout(
+                            f"{method} {request.url.path}: the answer took longer than {self.total_timeout}s "
+                            "in all (it arrives, but too slowly)",
+                            _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
+                        )
                     if len(body) > self.max_response_bytes:
                         raise ProtocolViolation(
                             f"{method} {request.url.path}: the answer exceeds "

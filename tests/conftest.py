@@ -1,66 +1,21 @@
-"""Shared helpers of the self-tests: a reference server in a subprocess, and the suite run in a subprocess."""
+"""Fixtures shared by the self-tests."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conformance.reference.server import ServerProcess, start_subprocess
-
-SUITE_INI = Path(__import__("conformance").__file__).with_name("suite") / "pytest.ini"
-
-
-@dataclass
-class SuiteRun:
-    returncode: int
-    stdout: str
-    stderr: str
-    results: dict[str, Any] | None
-
-    def outcome(self, requirement: str) -> str:
-        assert self.results is not None, self.stdout + self.stderr
-        return next(r["outcome"] for r in self.results["requirements"] if r["id"] == requirement)
-
-    def failed(self) -> set[str]:
-        assert self.results is not None, self.stdout + self.stderr
-        return {r["id"] for r in self.results["requirements"] if r["outcome"] == "fail"}
-
-
-def run_suite(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> SuiteRun:
-    """``segjobs-conformance run`` in a subprocess with a clean SEGJOBS_* environment (plus ``env``)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
-    environ.update(env or {})
-    report_dir = tmp / "reports"
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--report-dir", str(report_dir), *args],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=environ,
-    )
-    results_path = report_dir / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else None
-    return SuiteRun(proc.returncode, proc.stdout, proc.stderr, results)
+from selftest import ServerProcess, start_reference
 
 
 @pytest.fixture
 def reference_server() -> Iterator[Any]:
-    """Starts reference servers in subprocesses: ``reference_server(["--fault", "bulk-200"])``."""
+    """Starts reference servers in subprocesses (``reference_server(["--fault", "bulk-200"])``)."""
     started: list[ServerProcess] = []
 
     def start(args: Sequence[str] = (), env: dict[str, str] | None = None) -> ServerProcess:
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
-        environ.update(env or {})
-        server = start_subprocess(list(args), env=environ)
+        server = start_reference(args, env)
         started.append(server)
         return server
 

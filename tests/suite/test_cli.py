@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import run_suite
+from selftest import run_suite
 
 TOKEN = "tok-PLANTED-5f0c1e"
 API_KEY = "key-PLANTED-91ab77"
