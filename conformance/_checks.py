@@ -13,8 +13,17 @@ from typing import Any
 
 from conformance._client import Exchange
 from conformance._lifecycle import STATUSES
+from conformance._redact import Redactor
 from conformance._schemas import schema_errors
 from conformance._spec import load_requirements
+
+#: masks secrets in failure messages built without an exchange; the plugin sets it from the run's settings
+_default_redactor = Redactor()
+
+
+def set_redactor(redactor: Redactor) -> None:
+    global _default_redactor
+    _default_redactor = redactor
 
 
 def _titles() -> dict[str, str]:
@@ -44,7 +53,7 @@ class ConformanceFailure(AssertionError):
                 "  response: " + exchange.response_excerpt[:600].replace("\n", "\n            "),
                 "  curl:     " + exchange.curl,
             ]
-        text = "\n".join(lines)
+        text = _default_redactor.text("\n".join(lines))
         if exchange is not None:
             text = exchange.redactor.text(text)
         super().__init__(text)

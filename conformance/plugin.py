@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from conformance import _spec
-from conformance._checks import ConformanceFailure
+from conformance._checks import ConformanceFailure, set_redactor
 from conformance._client import ApiClient, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._jobs import BudgetExhausted, JobTracker
@@ -169,6 +169,7 @@ class SuiteState:
             default_sandbox=self.settings.sandbox,
         )
         self.client.on_exchange = self.tracker.observe_exchange
+        set_redactor(self.settings.redactor)
 
     def reachability(self) -> None:
         """One GET of the listing before any test. Decides exit 2/3 for a target that cannot be tested."""
@@ -251,10 +252,11 @@ def _group_of(item: pytest.Item) -> str:
 
 def _selected(item: pytest.Item, terms: list[str]) -> bool:
     reqs = [r.upper() for r in requirements_of(item)]
+    names = {item.name, item.name.split("[", 1)[0], item.name.removeprefix("test_").split("[", 1)[0]}
     for term in terms:
-        if any(r.startswith(term.upper()) for r in reqs):
+        if term.upper().startswith("SJ-") and any(r.startswith(term.upper()) for r in reqs):
             return True
-        if term.lower() == _group_of(item).lower() or term in item.name:
+        if term.lower() == _group_of(item).lower() or term in names:
             return True
     return False
 
@@ -344,8 +346,9 @@ def _record(
     state: SuiteState, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]
 ) -> None:
     reqs = requirements_of(item)
+    test_id = item.nodeid if not item.nodeid.startswith("::") else f"{_group_of(item)}{item.nodeid}"
     record = TestRecord(
-        id=item.nodeid,
+        id=test_id,
         name=item.name,
         group=_group_of(item),
         requirements=reqs,
@@ -353,7 +356,7 @@ def _record(
         duration_s=report.duration,
     )
     # a failed teardown after a passed call replaces that record
-    state.records[:] = [r for r in state.records if r.id != item.nodeid]
+    state.records[:] = [r for r in state.records if r.id != test_id]
     if report.passed:
         record.verdicts = dict.fromkeys(reqs, "pass")
     elif report.skipped:

@@ -1,0 +1,333 @@
+"""HTTP/1.1 over a raw socket, for what an HTTP library hides.
+
+A client library frames a 204 answer by its status alone: it never reads bytes a server writes after the head
+of a 204, and on a kept-alive connection those bytes turn up as the start of the *next* answer. Whether a
+cancel's 204 carries content (SJ-CANCEL-002) and whether the connection still carries the next request
+(SJ-CANCEL-007) can only be seen on the wire. :func:`request_then_follow` sends one request, reads its head,
+lingers briefly for anything after the blank line of a body-less answer, then sends a second request on the
+same connection and reads that answer the way a client would: starting with whatever bytes were left over.
+
+Only the standard library is used (``socket``, ``ssl``); ``https`` targets are reached through TLS with
+certificate verification, offering only HTTP/1.1.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+MAX_HEAD_BYTES = 64 * 1024
+MAX_BODY_BYTES = 4 * 1024 * 1024
+USER_AGENT = "segjobs-conformance-wire"
+
+_STATUS_LINE = re.compile(rb"HTTP/(\d)\.(\d) ([0-9]{3})(?: ([^\r\n]*))?")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_NO_BODY = frozenset({204, 304})
+
+
+class WireError(Exception):
+    """The peer did not give a well-formed HTTP/1.1 answer (the message says what came instead)."""
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One answer read off the wire."""
+
+    version: str
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        return [value for key, value in self.headers if key.lower() == name.lower()]
+
+    @property
+    def announces_close(self) -> bool:
+        tokens = {t.strip().lower() for v in self.header_values("connection") for t in v.split(",")}
+        return "close" in tokens or (self.version == "1.0" and "keep-alive" not in tokens)
+
+
+@dataclass(frozen=True)
+class WireResult:
+    """What happened on one connection: the first request, what followed its head, the next request."""
+
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    first: RawResponse | None = None
+    #: why the first request got no usable answer (None when it got one)
+    first_problem: str | None = None
+    #: bytes found after the head of a body-less (204/304) first answer, before the next request was sent
+    trailing: bytes = b""
+    follow_url: str = ""
+    follow_request_headers: tuple[tuple[str, str], ...] = ()
+    follow: RawResponse | None = None
+    #: why the next request on the same connection got no well-formed answer (None when it got one)
+    follow_problem: str | None = None
+    #: why no next request was sent (the server announced ``Connection: close``), else None
+    follow_skipped: str | None = None
+    elapsed_s: float = 0.0
+
+
+class _Reader:
+    """Buffered reads from a socket, with deadlines."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.eof = False
+
+    def fill(self, timeout: float) -> bool:
+        """Reads what arrives within ``timeout``; False on timeout or end of stream."""
+        if self.eof:
+            return False
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data = self.sock.recv(65536)
+        except TimeoutError:
+            return False
+        except ssl.SSLWantReadError:  # pragma: no cover - blocking sockets do not raise it
+            return False
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def take(self, count: int) -> bytes:
+        data = bytes(self.buf[:count])
+        del self.buf[:count]
+        return data
+
+    def read_until(self, marker: bytes, deadline: float, limit: int, what: str) -> bytes:
+        while True:
+            index = self.buf.find(marker)
+            if index >= 0:
+                return self.take(index + len(marker))
+            if len(self.buf) > limit:
+                raise WireError(f"{what} is longer than {limit} bytes: {_show(self.buf)}")
+            remaining = deadline - time.monotonic()
+            if self.eof:
+                raise WireError(
+                    f"the connection was closed before {what} was complete; received {_show(self.buf)}"
+                )
+            if remaining <= 0 or not self.fill(remaining):
+                if self.eof:
+                    continue
+                raise WireError(f"{what} did not arrive in time; received {_show(self.buf)}")
+
+    def read_exactly(self, count: int, deadline: float, what: str) -> bytes:
+        while len(self.buf) < count:
+            remaining = deadline - time.monotonic()
+            if self.eof or remaining <= 0 or not self.fill(remaining):
+                if not self.eof and remaining > 0:
+                    continue
+                raise WireError(f"{what} ended after {len(self.buf)} of {count} bytes")
+        return self.take(count)
+
+    def linger(self, seconds: float) -> bytes:
+        """Everything that arrives within ``seconds`` (already buffered bytes included)."""
+        deadline = time.monotonic() + seconds
+        while not self.eof:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.fill(remaining):
+                break
+        return bytes(self.buf)
+
+
+def _show(data: bytes | bytearray, limit: int = 200) -> str:
+    text = repr(bytes(data[:limit]))
+    return text + (f" ... ({len(data)} bytes)" if len(data) > limit else "")
+
+
+def parse_head(head: bytes) -> tuple[str, int, str, tuple[tuple[str, str], ...]]:
+    """Version, status, reason and header fields of a response head (ending with the blank line)."""
+    lines = head[:-4].split(b"\r\n") if head.endswith(b"\r\n\r\n") else head.split(b"\r\n")
+    match = _STATUS_LINE.fullmatch(lines[0])
+    if match is None:
+        raise WireError(f"the answer does not start with an HTTP/1.1 status line: {_show(head)}")
+    version = f"{int(match.group(1))}.{int(match.group(2))}"
+    if version not in ("1.1", "1.0"):
+        raise WireError(f"the answer is HTTP/{version}, not HTTP/1.1: {_show(lines[0])}")
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon or not _TOKEN.fullmatch(name):
+            raise WireError(f"malformed header line {_show(line)}")
+        headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
+    reason = (match.group(4) or b"").decode("latin-1")
+    return version, int(match.group(3)), reason, tuple(headers)
+
+
+def _read_body(
+    reader: _Reader, status: int, headers: Sequence[tuple[str, str]], method: str, deadline: float
+) -> bytes:
+    """The body of a non-204 answer, framed as RFC 9112 section 6.3 says."""
+    if method == "HEAD" or status in _NO_BODY or 100 <= status < 200:
+        return b""
+    lower = [(k.lower(), v) for k, v in headers]
+    encodings = [v for k, v in lower if k == "transfer-encoding"]
+    lengths = [v.strip() for k, v in lower if k == "content-length"]
+    if encodings:
+        if encodings[-1].split(",")[-1].strip().lower() != "chunked":
+            raise WireError(f"Transfer-Encoding {encodings[-1]!r} does not end with chunked")
+        return _read_chunked(reader, deadline)
+    if lengths:
+        if len(set(lengths)) != 1 or not lengths[0].isdigit():
+            raise WireError(f"invalid Content-Length {', '.join(lengths)}")
+        size = int(lengths[0])
+        if size > MAX_BODY_BYTES:
+            raise WireError(f"Content-Length {size} exceeds {MAX_BODY_BYTES} bytes")
+        return reader.read_exactly(size, deadline, "the body")
+    # close-delimited
+    while not reader.eof:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise WireError("a body without Content-Length or chunked framing did not end in time")
+        reader.fill(remaining)
+        if len(reader.buf) > MAX_BODY_BYTES:
+            raise WireError(f"the body exceeds {MAX_BODY_BYTES} bytes")
+    return reader.take(len(reader.buf))
+
+
+def _read_chunked(reader: _Reader, deadline: float) -> bytes:
+    body = bytearray()
+    while True:
+        line = reader.read_until(b"\r\n", deadline, 1024, "a chunk size line")
+        size_text = line[:-2].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise WireError(f"malformed chunk size line {_show(line)}") from None
+        if size == 0:
+            while reader.read_until(b"\r\n", deadline, MAX_HEAD_BYTES, "the chunked trailer") != b"\r\n":
+                pass
+            return bytes(body)
+        body += reader.read_exactly(size, deadline, "a chunk")
+        if reader.read_exactly(2, deadline, "a chunk end") != b"\r\n":
+            raise WireError("a chunk is not followed by CRLF")
+        if len(body) > MAX_BODY_BYTES:
+            raise WireError(f"the body exceeds {MAX_BODY_BYTES} bytes")
+
+
+def _read_response(reader: _Reader, method: str, timeout: float) -> RawResponse:
+    deadline = time.monotonic() + timeout
+    head = reader.read_until(b"\r\n\r\n", deadline, MAX_HEAD_BYTES, "the response head")
+    version, status, reason, headers = parse_head(head)
+    body = _read_body(reader, status, headers, method, deadline)
+    return RawResponse(version, status, reason, headers, body)
+
+
+def _request_bytes(method: str, target: str, host: str, headers: Sequence[tuple[str, str]]) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _connect(scheme: str, host: str, port: int, timeout: float) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=timeout)
+    if scheme != "https":
+        return sock
+    context = ssl.create_default_context()
+    try:
+        import certifi  # the CA bundle httpx uses, when installed
+
+        context.load_verify_locations(certifi.where())
+    except (ImportError, OSError):  # pragma: no cover - the system store is enough
+        pass
+    context.set_alpn_protocols(["http/1.1"])
+    try:
+        return context.wrap_socket(sock, server_hostname=host)
+    except Exception:
+        sock.close()
+        raise
+
+
+def request_then_follow(
+    base_url: str,
+    first: tuple[str, str],
+    then: tuple[str, str],
+    headers: Mapping[str, str],
+    *,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 15.0,
+    linger: float = 0.5,
+) -> WireResult:
+    """Sends ``first`` (method, path below ``base_url``), then ``then`` on the same connection.
+
+    Never raises for what the server does: every problem lands in the result. ``OSError`` escapes only
+    when no connection can be opened at all.
+    """
+    parts = urlsplit(base_url)
+    scheme = parts.scheme or "http"
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (443 if scheme == "https" else 80)
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    prefix = parts.path.rstrip("/")
+    sent: tuple[tuple[str, str], ...] = (
+        *((k, v) for k, v in headers.items() if k.lower() not in ("host", "connection", "content-length")),
+        ("User-Agent", USER_AGENT),
+        ("Accept", "application/json"),
+        ("Connection", "keep-alive"),
+    )
+    first_url = f"{scheme}://{host_header}{prefix}{first[1]}"
+    result = WireResult(url=first_url, request_headers=(("Host", host_header), *sent))
+    started = time.monotonic()
+    sock = _connect(scheme, host, port, connect_timeout)
+    try:
+        reader = _Reader(sock)
+        try:
+            sock.sendall(_request_bytes(first[0], prefix + first[1], host_header, sent))
+            deadline = time.monotonic() + read_timeout
+            head = reader.read_until(b"\r\n\r\n", deadline, MAX_HEAD_BYTES, "the response head")
+            version, status, reason, fields = parse_head(head)
+            if status in _NO_BODY:
+                trailing = reader.linger(linger)
+                answer = RawResponse(version, status, reason, fields, b"")
+            else:
+                trailing = b""
+                answer = RawResponse(
+                    version, status, reason, fields, _read_body(reader, status, fields, first[0], deadline)
+                )
+        except (WireError, OSError) as exc:
+            return replace(
+                result,
+                first_problem=f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc),
+                elapsed_s=time.monotonic() - started,
+            )
+        result = replace(result, first=answer, trailing=trailing)
+        follow_url = f"{scheme}://{host_header}{prefix}{then[1]}"
+        result = replace(result, follow_url=follow_url, follow_request_headers=(("Host", host_header), *sent))
+        if answer.announces_close:
+            return replace(
+                result,
+                follow_skipped="the server announced Connection: close",
+                elapsed_s=time.monotonic() - started,
+            )
+        if reader.eof and not reader.buf:
+            return replace(
+                result,
+                follow_problem="the server closed the connection after the answer without "
+                "announcing Connection: close",
+                elapsed_s=time.monotonic() - started,
+            )
+        try:
+            sock.sendall(_request_bytes(then[0], prefix + then[1], host_header, sent))
+            follow = _read_response(reader, then[0], read_timeout)
+        except (WireError, OSError) as exc:
+            problem = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
+            return replace(result, follow_problem=problem, elapsed_s=time.monotonic() - started)
+        return replace(result, follow=follow, elapsed_s=time.monotonic() - started)
+    finally:
+        sock.close()

@@ -1,0 +1,185 @@
+"""Bulk-get: ``POST /segment/jobs/bulk-get`` answers 207 with ``{"results": {id: job}}``.
+
+The jobs read are the fleet's. Unknown ids may be left out or listed as error entries with a numeric status;
+either way they are never shown as jobs. An empty list answers 207 with no results, or a 4xx (ERRATA E-09,
+E-28, E-29).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance._checks import error_body_problem, expect_json, expect_schema, expect_status, require
+from conformance._client import ApiClient, Exchange
+from conformance._lifecycle import STATUSES, TRANSITIONS
+
+if TYPE_CHECKING:
+    from conformance.suite.conftest import Fleet, Kit
+
+GROUP = "bulk_get"
+
+
+def _results(exchange: Exchange, requirement: str = "SJ-BULK-001") -> dict[str, Any]:
+    """A 207 whose body is an object with a ``results`` object (SJ-HTTP-003)."""
+    expect_status(exchange, {207}, requirement)
+    body = expect_json(exchange)
+    results = body.get("results") if isinstance(body, dict) else None
+    require(
+        isinstance(results, dict),
+        [requirement, "SJ-HTTP-003"],
+        'a body {"results": {<id>: <job>, ...}} describing each requested job',
+        f"a body {json.dumps(body)[:200]}",
+        exchange,
+    )
+    assert isinstance(results, dict)
+    return results
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("primary", "secondary")
+@pytest.mark.requirement("SJ-BULK-001", "SJ-BULK-003", "SJ-BULK-007", "SJ-HTTP-003")
+def test_known_ids_answer_207_with_each_job(fleet: Fleet, api: ApiClient) -> None:
+    ids = list(dict.fromkeys([fleet.job_id("primary"), fleet.job_id("secondary")]))
+    exchange = api.bulk_get(ids)
+    results = _results(exchange)
+    for job_id in ids:
+        require(
+            job_id in results,
+            "SJ-BULK-003",
+            f"a result for the requested id {job_id}",
+            f"results for {sorted(results)}",
+            exchange,
+        )
+        job = results[job_id]
+        require(
+            isinstance(job, dict) and job.get("status") in STATUSES,
+            "SJ-BULK-003",
+            f"the job {job_id} (a job status)",
+            f"{json.dumps(job)[:200]}",
+            exchange,
+        )
+        expect_schema(job, "SegmentJob", "SJ-BULK-007", exchange)
+        require(
+            job.get("id") == job_id,
+            "SJ-BULK-002",
+            f"the job {job_id} under its own id",
+            f"id {job.get('id')!r}",
+            exchange,
+        )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("primary", "secondary")
+@pytest.mark.requirement("SJ-BULK-002")
+def test_each_result_is_the_job_get_returns(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    ids = list(dict.fromkeys([fleet.job_id("primary"), fleet.job_id("secondary")]))
+    before = {job_id: kit.read(job_id)[1] for job_id in ids}
+    exchange = api.bulk_get(ids)
+    results = _results(exchange)
+    for job_id, read in before.items():
+        job = results.get(job_id)
+        require(isinstance(job, dict), "SJ-BULK-003", f"a result for {job_id}", f"{job!r}", exchange)
+        assert isinstance(job, dict)
+        status, earlier = job.get("status"), read["status"]
+        require(
+            status == earlier or status in TRANSITIONS.get(earlier, frozenset()),
+            "SJ-BULK-002",
+            f"the job as GET shows it: status {earlier} or a later one",
+            f"job {job_id}: status {status!r}",
+            exchange,
+        )
+        require(
+            job.get("creationTime") == read.get("creationTime"),
+            "SJ-BULK-002",
+            f"creationTime {read.get('creationTime')!r} as GET shows it",
+            f"job {job_id}: creationTime {job.get('creationTime')!r}",
+            exchange,
+        )
+        require(
+            kit.segment_ids_of(job) == kit.segment_ids_of(read),
+            "SJ-BULK-002",
+            f"the segment definitions {kit.segment_ids_of(read)} as GET shows them",
+            f"job {job_id}: {kit.segment_ids_of(job)}",
+            exchange,
+        )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("primary")
+@pytest.mark.requirement("SJ-BULK-004")
+def test_unknown_ids_are_never_shown_as_jobs(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    known = fleet.job_id("primary")
+    unknown = [kit.random_id(), kit.random_id()]
+    exchange = api.bulk_get([unknown[0], known, unknown[1]])
+    results = _results(exchange, "SJ-BULK-004")
+    require(
+        known in results,
+        "SJ-BULK-003",
+        f"a result for the known id {known} next to unknown ones",
+        f"results for {sorted(results)}",
+        exchange,
+    )
+    for job_id in unknown:
+        entry = results.get(job_id)
+        if entry is None:
+            continue  # left out: the default (ERRATA E-09)
+        shown = entry.get("status") if isinstance(entry, dict) else entry
+        require(
+            not isinstance(shown, str) or shown not in STATUSES,
+            "SJ-BULK-004",
+            f"the unknown id {job_id} left out, or an error entry with a numeric status",
+            f"an entry that reads as a job: {json.dumps(entry)[:200]}",
+            exchange,
+        )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-BULK-005")
+def test_an_empty_id_list_answers_no_results(api: ApiClient) -> None:
+    exchange = api.request("POST", "/segment/jobs/bulk-get", json_body={"ids": []})
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        return  # tolerated (ERRATA E-09)
+    results = _results(exchange, "SJ-BULK-005")
+    require(not results, "SJ-BULK-005", "no results for no ids", f"results for {sorted(results)}", exchange)
+
+
+MALFORMED = {
+    "not-json": b'{"ids": [',
+    "empty-object": b"{}",
+    "ids-not-an-array": b'{"ids": "x"}',
+    "id-not-a-string": b'{"ids": [{"id": 5}]}',
+    "array": b"[]",
+}
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-BULK-006", "SJ-ERROR-001", "SJ-ERROR-003")
+@pytest.mark.parametrize("body", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_body_is_refused(api: ApiClient, kit: Kit, body: bytes) -> None:
+    exchange = api.request(
+        "POST", "/segment/jobs/bulk-get", content=body, headers={"Content-Type": "application/json"}
+    )
+    kit.refused(exchange, range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs", GROUP)
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-ERROR-002")
+def test_bulk_get_refusals_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
+    refusals = kit.refusals_of(GROUP)
+    if not refusals:
+        exchange = api.request(
+            "POST", "/segment/jobs/bulk-get", content=b"{}", headers={"Content-Type": "application/json"}
+        )
+        kit.refused(exchange, range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs", GROUP)
+        refusals = kit.refusals_of(GROUP)
+    for refusal in refusals:
+        if refusal.exchange.status is None or refusal.exchange.status < 400:
+            continue
+        problem = error_body_problem(refusal.exchange)
+        require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", refusal.exchange)

@@ -1,0 +1,276 @@
+"""Cancel: ``DELETE /segment/jobs/{id}`` answers 204 with no content, and the job ends CANCELLED.
+
+The fleet's ``cancelled`` job is cancelled right after its creation over a raw socket (``_wire.py``), so the
+204 is judged as it is on the wire: a byte after its head, or a connection that no longer carries the next
+request, is a failure even where an HTTP library would hide it. A fast server may finish the job before the
+cancel arrives; that is accepted as long as the job had finished before the cancel was answered and its
+statuses follow the lifecycle (ERRATA E-10, E-19, E-20).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conformance._checks import ConformanceFailure, expect_status, require
+from conformance._client import ApiClient
+from conformance._jobs import TrackedJob
+from conformance._lifecycle import RUNNING, TERMINAL, compress, illegal_step
+
+if TYPE_CHECKING:
+    from conformance.suite.conftest import EarlyCancel, Fleet, Kit
+
+#: how much later than the cancel's answer a job may show its end and still count as finished before it
+#: (updateTime is the server's clock, compared through the job's own creationTime)
+CLOCK_SLACK_MS = 1500
+
+
+def _early_cancel(fleet: Fleet) -> EarlyCancel:
+    fleet.job_id("cancelled")  # fails the test the way the job's creation failed, if it did
+    cancel = fleet.early_cancel
+    assert cancel is not None, "the fleet did not cancel its cancelled job"
+    return cancel
+
+
+def _answered_204(cancel: EarlyCancel) -> None:
+    """The checks of the 204 itself only make sense when there is one."""
+    answer = cancel.answer
+    wire = cancel.wire
+    if wire is not None and wire.first is None:
+        raise ConformanceFailure(
+            ["SJ-CANCEL-001", "SJ-HTTP-004"],
+            "a well-formed HTTP/1.1 answer to the cancel",
+            wire.first_problem or "no answer",
+            answer,
+        )
+    assert answer is not None
+    expect_status(answer, {204}, "SJ-CANCEL-001")
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-001")
+def test_cancelling_a_running_job_answers_204(fleet: Fleet) -> None:
+    _answered_204(_early_cancel(fleet))
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-002")
+def test_the_204_carries_no_content_on_the_wire(fleet: Fleet) -> None:
+    cancel = _early_cancel(fleet)
+    _answered_204(cancel)
+    answer, wire = cancel.answer, cancel.wire
+    assert answer is not None
+    if wire is None:
+        pytest.skip(
+            f"the raw socket could not connect ({cancel.connect_error}); the 204 was not seen on the wire"
+        )
+    encoding = answer.header("transfer-encoding")
+    require(
+        encoding is None,
+        "SJ-CANCEL-002",
+        "no Transfer-Encoding on a 204",
+        f"Transfer-Encoding: {encoding}",
+        answer,
+    )
+    require(
+        not wire.trailing,
+        "SJ-CANCEL-002",
+        "nothing after the blank line that ends the 204's head",
+        f"{len(wire.trailing)} bytes after it: {wire.trailing[:200]!r}",
+        answer,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-009")
+def test_the_204_sends_no_content_length_but_zero(fleet: Fleet) -> None:
+    cancel = _early_cancel(fleet)
+    _answered_204(cancel)
+    answer = cancel.answer
+    assert answer is not None
+    length = answer.header("content-length")
+    require(
+        length is None or length.strip() == "0",
+        "SJ-CANCEL-009",
+        "no Content-Length, or Content-Length: 0",
+        f"Content-Length: {length}",
+        answer,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-007", "SJ-HTTP-004")
+def test_the_connection_carries_the_next_request_after_the_204(fleet: Fleet) -> None:
+    cancel = _early_cancel(fleet)
+    _answered_204(cancel)
+    wire = cancel.wire
+    if wire is None:
+        pytest.skip(
+            f"the raw socket could not connect ({cancel.connect_error}); the connection was not tested"
+        )
+    if wire.follow_skipped is not None:
+        return  # the server closed the connection and said so: a client opens a new one
+    require(
+        wire.follow is not None,
+        "SJ-CANCEL-007",
+        "a well-formed HTTP/1.1 answer to a GET sent next on the same connection",
+        wire.follow_problem or "no answer",
+        cancel.answer,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-004", "SJ-CANCEL-008")
+def test_cancelling_again_is_harmless(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    cancel = _early_cancel(fleet)
+    job_id = cancel.job_id
+    _, before = kit.read(job_id, "SJ-CANCEL-008")
+    again = api.cancel_job(job_id)
+    expect_status(again, {204, 409}, "SJ-CANCEL-004")
+    require(
+        again.status != 204 or not again.body,
+        "SJ-CANCEL-002",
+        "a 204 without content",
+        f"{len(again.body)} bytes of content",
+        again,
+    )
+    _, after = kit.read(job_id, "SJ-CANCEL-008")
+    step = illegal_step([before["status"], after["status"]])
+    require(
+        step is None,
+        "SJ-CANCEL-004",
+        f"the job unchanged or moving on legally from {before['status']}",
+        f"{before['status']} -> {after['status']} after a second cancel",
+        again,
+    )
+    if before["status"] in TERMINAL:
+        require(
+            after["status"] == before["status"] and after.get("updateTime") == before.get("updateTime"),
+            "SJ-CANCEL-004",
+            f"the finished job unchanged ({before['status']}, updateTime {before.get('updateTime')})",
+            f"{after['status']}, updateTime {after.get('updateTime')}",
+            again,
+        )
+
+
+def _finished_before_cancel(job: TrackedJob, cancel: EarlyCancel, fleet: Fleet) -> tuple[bool, str]:
+    """Whether a job that did not end CANCELLED had already finished when the cancel was answered."""
+    after = [o for o in job.observations if o.t >= cancel.answered_at - fleet.jobs.t0]
+    running_after = [o for o in after if o.status in RUNNING]
+    if running_after:
+        return False, f"it was still {running_after[-1].status} after the cancel's 204"
+    final = next((o.body for o in job.observations if o.status in TERMINAL), None)
+    member = fleet.member("cancelled")
+    created = member.body
+    if final is None or created is None:
+        return True, ""
+    end, start = final.get("updateTime"), created.get("creationTime")
+    if not isinstance(end, int) or not isinstance(start, int):
+        return True, ""
+    # the server's clock at the cancel's answer, at the latest: creationTime + time since the create was sent
+    latest_cancel_ms = start + round((cancel.answered_at - member.sent_at) * 1000)
+    if end > latest_cancel_ms + CLOCK_SLACK_MS:
+        return False, (
+            f"it reached {final['status']} at updateTime {end}, "
+            f"{end - latest_cancel_ms} ms after the cancel was answered"
+        )
+    return True, ""
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-003")
+def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, kit: Kit) -> None:
+    cancel = _early_cancel(fleet)
+    _answered_204(cancel)
+    (job,) = fleet.wait_finished(["cancelled"], "SJ-CANCEL-003")
+    statuses = job.statuses
+    step = illegal_step(statuses)
+    require(
+        step is None,
+        "SJ-LIFECYCLE-002",
+        "statuses that follow the lifecycle",
+        " -> ".join(compress(statuses)),
+    )
+    exchange, final = kit.read(job.id, "SJ-CANCEL-008")
+    if final["status"] == "CANCELLED":
+        return
+    finished_first, why = _finished_before_cancel(job, cancel, fleet)
+    require(
+        finished_first,
+        "SJ-CANCEL-003",
+        "a job running when the cancel was answered 204 ends CANCELLED",
+        f"it ended {final['status']}: {why}; statuses seen: {' -> '.join(compress(statuses))}",
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("secondary")
+@pytest.mark.requirement("SJ-CANCEL-005")
+def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    fleet.wait_finished(["secondary"])
+    job_id = fleet.job_id("secondary")
+    read, before = kit.read(job_id)
+    require(
+        before["status"] in TERMINAL,
+        "SJ-LIFECYCLE-004",
+        "the finished job still finished",
+        f"status {before['status']}",
+        read,
+    )
+    exchange = api.cancel_job(job_id)
+    expect_status(exchange, {204, 409}, "SJ-CANCEL-005")
+    require(
+        exchange.status != 204 or not exchange.body,
+        "SJ-CANCEL-002",
+        "a 204 without content",
+        f"{len(exchange.body)} bytes of content",
+        exchange,
+    )
+    for _ in range(2):
+        read, after = kit.read(job_id)
+        require(
+            after["status"] == before["status"],
+            "SJ-CANCEL-005",
+            f"the finished job still {before['status']} after the cancel",
+            f"status {after['status']}",
+            read,
+        )
+        require(
+            after.get("updateTime") == before.get("updateTime"),
+            "SJ-CANCEL-005",
+            f"updateTime still {before.get('updateTime')} (the job did not change)",
+            f"updateTime {after.get('updateTime')}",
+            read,
+        )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-CANCEL-006")
+def test_cancelling_an_unknown_job_answers_404(api: ApiClient, kit: Kit) -> None:
+    exchange = api.cancel_job(kit.random_id())
+    kit.refused(exchange, {404}, "SJ-CANCEL-006", "cancelSegmentJob", "cancel")
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("cancelled")
+@pytest.mark.requirement("SJ-CANCEL-008")
+def test_a_cancelled_job_stays_readable(fleet: Fleet, kit: Kit) -> None:
+    cancel = _early_cancel(fleet)
+    for _ in range(2):  # a "delete" that removed the job would answer 404 here (ERRATA E-19)
+        kit.read(cancel.job_id, "SJ-CANCEL-008")

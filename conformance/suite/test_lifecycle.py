@@ -1,0 +1,217 @@
+"""Lifecycle: a job moves only along the legal transitions, reaches a finished state in time, and then stays.
+
+The subjects are the fleet's jobs (created together, so the waits overlap). The transition and time checks
+run over every observation the job tracker recorded, by any request of the suite: creates, reads, listings
+and bulk-gets alike (ERRATA E-18, E-20, E-27).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance._checks import ConformanceFailure, require
+from conformance._jobs import JobTracker, Observation, TrackedJob
+from conformance._lifecycle import TERMINAL, compress, illegal_step
+
+if TYPE_CHECKING:
+    from conformance.suite.conftest import Fleet, Kit
+
+pytestmark = [pytest.mark.profile("quick"), pytest.mark.creates_jobs]
+
+
+def _finished(fleet: Fleet, *roles: str) -> list[TrackedJob]:
+    """The roles' jobs (those the fleet has), once finished; the cancelled one answers for SJ-CANCEL-003."""
+    present = [r for r in roles if fleet.has(r)]
+    found = []
+    if "cancelled" in present:
+        found += fleet.wait_finished(["cancelled"], "SJ-CANCEL-003")
+    found += fleet.wait_finished([r for r in present if r != "cancelled"])
+    return found
+
+
+def _terminal(job: TrackedJob) -> Observation:
+    first = next((o for o in job.observations if o.status in TERMINAL), None)
+    assert first is not None, f"job {job.id} was not seen finished"
+    return first
+
+
+def _path(job: TrackedJob) -> str:
+    return " -> ".join(compress(job.statuses)) or "nothing"
+
+
+@pytest.mark.fleet("primary", "failing")
+@pytest.mark.requirement("SJ-LIFECYCLE-003")
+def test_jobs_reach_a_finished_state(fleet: Fleet) -> None:
+    for job in _finished(fleet, "primary", "failing"):
+        require(job.finished, "SJ-LIFECYCLE-003", "a finished status", _path(job))
+
+
+@pytest.mark.fleet("primary", "failing")
+@pytest.mark.requirement("SJ-LIFECYCLE-004")
+def test_a_finished_job_keeps_its_status(fleet: Fleet, kit: Kit) -> None:
+    for job in _finished(fleet, "primary", "failing"):
+        final = _terminal(job).status
+        for _ in range(2):
+            exchange, body = kit.read(job.id)
+            require(
+                body["status"] == final,
+                "SJ-LIFECYCLE-004",
+                f"the finished job still {final}",
+                f"status {body['status']} on a later read",
+                exchange,
+            )
+
+
+@pytest.mark.fleet("primary", "failing")
+@pytest.mark.requirement("SJ-LIFECYCLE-010")
+def test_a_finished_job_content_no_longer_changes(fleet: Fleet, kit: Kit) -> None:
+    for job in _finished(fleet, "primary", "failing"):
+        first = _terminal(job).body
+        for _ in range(2):
+            exchange, body = kit.read(job.id)
+            changed = sorted(k for k in set(first) | set(body) if first.get(k) != body.get(k))
+            require(
+                not changed,
+                "SJ-LIFECYCLE-010",
+                "the same content on every read of a finished job",
+                "changed: " + ", ".join(f"{k} {first.get(k)!r} -> {body.get(k)!r}" for k in changed)[:600],
+                exchange,
+            )
+
+
+def _succeeded_bodies(jobs: JobTracker) -> list[dict[str, Any]]:
+    return [o.body for j in list(jobs.jobs.values()) for o in j.observations if o.status == "SUCCEEDED"]
+
+
+@pytest.mark.fleet("primary")
+@pytest.mark.requirement("SJ-LIFECYCLE-005")
+def test_a_succeeded_job_carries_a_batch_id(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary")
+    bodies = _succeeded_bodies(jobs)
+    if not bodies:
+        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+    for body in bodies:
+        batch = body.get("batchId")
+        require(
+            isinstance(batch, str) and batch,
+            "SJ-LIFECYCLE-005",
+            "a SUCCEEDED job with a batchId",
+            f"job {body.get('id')}: batchId {batch!r}",
+        )
+
+
+@pytest.mark.fleet("primary")
+@pytest.mark.requirement("SJ-LIFECYCLE-006")
+def test_a_succeeded_job_carries_complete_metrics(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary")
+    bodies = _succeeded_bodies(jobs)
+    if not bodies:
+        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+    for body in bodies:
+        metrics = body.get("metrics")
+        total = metrics.get("totalTime") if isinstance(metrics, dict) else None
+        where = f"job {body.get('id')}: metrics.totalTime {total!r}"
+        require(isinstance(total, dict), "SJ-LIFECYCLE-006", "metrics.totalTime on a SUCCEEDED job", where)
+        assert isinstance(total, dict)
+        start, end, span = (total.get(k) for k in ("startTimeInMs", "endTimeInMs", "totalTimeInMs"))
+        require(
+            all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, span)),
+            "SJ-LIFECYCLE-006",
+            "integer startTimeInMs, endTimeInMs and totalTimeInMs",
+            where,
+        )
+        assert isinstance(start, int) and isinstance(end, int) and isinstance(span, int)
+        require(start <= end, "SJ-LIFECYCLE-006", "startTimeInMs <= endTimeInMs", where)
+        require(
+            span == end - start, "SJ-LIFECYCLE-006", "totalTimeInMs == endTimeInMs - startTimeInMs", where
+        )
+
+
+@pytest.mark.fleet("primary")
+@pytest.mark.requirement("SJ-LIFECYCLE-011")
+def test_a_succeeded_job_reports_its_audience_size(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary")
+    bodies = _succeeded_bodies(jobs)
+    if not bodies:
+        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+    for body in bodies:
+        metrics = body.get("metrics")
+        metrics = metrics if isinstance(metrics, dict) else {}
+        total, counter = metrics.get("totalProfiles"), metrics.get("segmentedProfileCounter")
+        require(
+            isinstance(total, int) or isinstance(counter, dict),
+            "SJ-LIFECYCLE-011",
+            "metrics.totalProfiles or metrics.segmentedProfileCounter on a SUCCEEDED job",
+            f"job {body.get('id')}: totalProfiles {total!r}, segmentedProfileCounter {counter!r}",
+        )
+
+
+@pytest.mark.needs("failing_segment_id")
+@pytest.mark.fleet("failing")
+@pytest.mark.requirement("SJ-LIFECYCLE-007")
+def test_a_failed_job_carries_its_errors(fleet: Fleet, kit: Kit) -> None:
+    (job,) = _finished(fleet, "failing")
+    final = _terminal(job)
+    if final.status != "FAILED":
+        pytest.skip(f"the job on SEGJOBS_FAILING_SEGMENT_ID ended {final.status}, not FAILED")
+    exchange, body = kit.read(job.id)
+    errors = body.get("errors")
+    require(
+        isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors),
+        "SJ-LIFECYCLE-007",
+        "a non-empty errors array of objects on a FAILED job",
+        f"errors {errors!r}",
+        exchange,
+    )
+
+
+@pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
+@pytest.mark.requirement("SJ-LIFECYCLE-002", "SJ-LIFECYCLE-001")
+def test_observed_statuses_follow_the_legal_transitions(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary", "secondary", "failing", "cancelled")
+    for job in list(jobs.jobs.values()):
+        step = illegal_step(job.statuses)
+        if step is not None:
+            requirement = "SJ-LIFECYCLE-004" if step[0] in TERMINAL else "SJ-LIFECYCLE-002"
+            raise ConformanceFailure(
+                requirement,
+                "statuses that follow the lifecycle of ERRATA E-20",
+                f"job {job.id}: {step[0]} -> {step[1]} (seen: {_path(job)})",
+            )
+
+
+def _field_series(job: TrackedJob, name: str) -> list[tuple[str, Any]]:
+    return [(o.status, o.body[name]) for o in job.observations if name in o.body]
+
+
+@pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
+@pytest.mark.requirement("SJ-LIFECYCLE-008")
+def test_creation_time_never_changes(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary", "secondary", "failing", "cancelled")
+    for job in list(jobs.jobs.values()):
+        values = _field_series(job, "creationTime")
+        distinct = list(dict.fromkeys(v for _, v in values))
+        require(
+            len(distinct) <= 1,
+            "SJ-LIFECYCLE-008",
+            "the same creationTime on every read",
+            f"job {job.id}: creationTime {' -> '.join(map(str, distinct))}",
+        )
+
+
+@pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
+@pytest.mark.requirement("SJ-LIFECYCLE-009")
+def test_update_time_never_goes_backwards(fleet: Fleet, jobs: JobTracker) -> None:
+    _finished(fleet, "primary", "secondary", "failing", "cancelled")
+    for job in list(jobs.jobs.values()):
+        values = [(s, v) for s, v in _field_series(job, "updateTime") if isinstance(v, int | float)]
+        for (s1, v1), (s2, v2) in itertools.pairwise(values):
+            require(
+                v2 >= v1,
+                "SJ-LIFECYCLE-009",
+                "updateTime that never decreases",
+                f"job {job.id}: updateTime {v1} ({s1}) then {v2} ({s2})",
+            )

@@ -1,0 +1,442 @@
+"""Listing: ``GET /segment/jobs`` pages, filters and sorts the jobs of the caller's organization and sandbox.
+
+The jobs looked for are the fleet's, which share one segment definition; the tests filter on it
+(``property=segments~segmentId==<it>``) so that jobs of other tests or other users do not disturb them, and
+compare totalCount with what a walk over the pages finds rather than with a count of their own. A server may
+clamp a large ``limit``, choose its default order and link its pages as it likes (ERRATA E-05, E-06, E-13,
+E-14, E-25).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance._checks import error_body_problem, require
+from conformance._client import ApiClient, Exchange
+from conformance._config import Settings
+from conformance._lifecycle import STATUSES
+
+if TYPE_CHECKING:
+    from conformance.suite.conftest import Fleet, Kit
+
+GROUP = "listing"
+OURS = ("primary", "secondary", "cancelled")
+
+
+def _ours(fleet: Fleet) -> list[str]:
+    return list(dict.fromkeys(fleet.job_id(r) for r in OURS if fleet.has(r)))
+
+
+def _by_segment(kit: Kit) -> tuple[str, str]:
+    return ("property", f"segments~segmentId=={kit.segment}")
+
+
+def _ids(page: dict[str, Any]) -> list[str]:
+    return [str(c.get("id")) for c in page["children"]]
+
+
+def _statuses(page: dict[str, Any]) -> str:
+    return ", ".join(f"{c.get('id')}: {c.get('status')}" for c in page["children"])[:500]
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-001", "SJ-LIST-002", "SJ-LIST-014", "SJ-LIST-012")
+def test_a_page_lists_jobs_of_the_callers_sandbox(fleet: Fleet, kit: Kit, settings: Settings) -> None:
+    _ours(fleet)
+    exchange, page = kit.page([_by_segment(kit), ("limit", "100")])
+    require(
+        page["children"],
+        "SJ-LIST-011",
+        "the fleet's jobs, which run that definition",
+        "no children",
+        exchange,
+    )
+    for child in page["children"]:
+        sandbox = child.get("sandbox")
+        name = sandbox.get("sandboxName") if isinstance(sandbox, dict) else None
+        require(
+            name in (None, settings.sandbox),
+            "SJ-LIST-012",
+            f"jobs of the sandbox {settings.sandbox}",
+            f"job {child.get('id')} of the sandbox {name}",
+            exchange,
+        )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-003")
+@pytest.mark.parametrize("status", STATUSES)
+def test_the_status_filter_returns_only_that_status(fleet: Fleet, kit: Kit, status: str) -> None:
+    _ours(fleet)  # jobs in several statuses exist
+    exchange, page = kit.page([("status", status), ("limit", "100")], "SJ-LIST-003")
+    require(
+        all(c.get("status") == status for c in page["children"]),
+        "SJ-LIST-003",
+        f"only {status} jobs",
+        _statuses(page),
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-015")
+def test_status_and_property_filters_combine(fleet: Fleet, kit: Kit) -> None:
+    (job,) = fleet.wait_finished(["cancelled"], "SJ-CANCEL-003")
+    final = job.statuses[-1]
+    other = "SUCCEEDED" if final != "SUCCEEDED" else "CANCELLED"
+    exchange, page = kit.page([("status", final), ("property", f"id=={job.id}")])
+    require(
+        _ids(page) == [job.id],
+        "SJ-LIST-015",
+        f"exactly the {final} job {job.id}",
+        _statuses(page) or "no children",
+        exchange,
+    )
+    exchange, page = kit.page([("status", other), ("property", f"id=={job.id}")])
+    require(
+        not page["children"],
+        "SJ-LIST-015",
+        f"no job: {job.id} is {final}, not {other}",
+        _statuses(page),
+        exchange,
+    )
+    exchange, page = kit.page([("status", final), _by_segment(kit), ("limit", "100")])
+    wrong = [
+        c for c in page["children"] if c.get("status") != final or kit.segment not in kit.segment_ids_of(c)
+    ]
+    require(
+        not wrong,
+        "SJ-LIST-015",
+        f"only {final} jobs of the segment definition {kit.segment}",
+        _statuses(page) or "no children",
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-004")
+def test_limit_bounds_the_page(fleet: Fleet, kit: Kit) -> None:
+    _ours(fleet)
+    for limit in (1, 2):
+        exchange, page = kit.page([_by_segment(kit), ("limit", str(limit))])
+        require(
+            len(page["children"]) <= limit,
+            "SJ-LIST-004",
+            f"at most {limit} jobs with limit={limit}",
+            f"{len(page['children'])} jobs",
+            exchange,
+        )
+        if page["_page"]["totalCount"] >= limit:
+            require(
+                len(page["children"]) >= 1,
+                "SJ-LIST-004",
+                "a first page with jobs on it",
+                f"no jobs although totalCount is {page['_page']['totalCount']}",
+                exchange,
+            )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-005")
+def test_page_size_counts_the_children(fleet: Fleet, kit: Kit) -> None:
+    _ours(fleet)
+    for limit in ("1", "2", "100"):
+        exchange, page = kit.page([_by_segment(kit), ("limit", limit)])
+        size = page["_page"]["pageSize"]
+        require(
+            size == len(page["children"]),
+            "SJ-LIST-005",
+            f"pageSize {len(page['children'])} (the children)",
+            f"pageSize {size}",
+            exchange,
+        )
+
+
+def _walk(
+    api: ApiClient, kit: Kit, params: list[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], int, Exchange]:
+    """Every page of a query: by _links.next.href where given, else by start/limit (ERRATA E-05)."""
+    exchange, probe = kit.page([*params, ("limit", "1")])
+    total = int(probe["_page"]["totalCount"])
+    limit = 2 if total <= 40 else min(100, math.ceil(total / 20))
+    most_pages = math.ceil(total / limit) + 3
+    first_exchange, page = kit.page([*params, ("limit", str(limit))])
+    exchange = first_exchange
+    children: list[dict[str, Any]] = []
+    pages = 1
+    while True:
+        got = page["children"]
+        require(
+            len(got) <= limit,
+            "SJ-LIST-004",
+            f"at most {limit} jobs with limit={limit}",
+            f"{len(got)} jobs",
+            exchange,
+        )
+        children += got
+        link = (page.get("_links") or {}).get("next")
+        href = link.get("href") if isinstance(link, dict) else None
+        if isinstance(href, str) and href:
+            exchange = api.request("GET", api.link_url(href))
+            page = kit.check_page(exchange, "SJ-LIST-006")
+        elif got and len(children) < total:
+            exchange, page = kit.page(
+                [*params, ("limit", str(limit)), ("start", str(len(children)))], "SJ-LIST-006"
+            )
+        else:
+            return children, total, first_exchange
+        pages += 1
+        require(
+            pages <= most_pages,
+            "SJ-LIST-006",
+            f"the last page after about {most_pages - 3} pages of {limit} ({total} jobs)",
+            f"still a next page after {pages} pages",
+            exchange,
+        )
+
+
+def _walk_params(kit: Kit) -> list[tuple[str, str]]:
+    """The segment filter, in creation order where the server sorts (new jobs of others then come last)."""
+    params = [_by_segment(kit), ("sort", "creationTime:asc")]
+    exchange = kit.api.list_jobs([*params, ("limit", "1")])
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        return params[:1]
+    return params
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-006", "SJ-LIST-007")
+def test_paging_visits_every_job_once(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    ours = _ours(fleet)
+    children, total, exchange = _walk(api, kit, _walk_params(kit))
+    walked = [str(c.get("id")) for c in children]
+    twice = sorted({i for i in walked if walked.count(i) > 1})
+    require(
+        not twice,
+        "SJ-LIST-006",
+        "every job on exactly one page",
+        f"on two pages: {', '.join(twice)}",
+        exchange,
+    )
+    missing = [i for i in ours if i not in walked]
+    require(
+        not missing,
+        "SJ-LIST-006",
+        "every job of the filter found by walking the pages",
+        f"not found: {', '.join(missing)} (walked {len(walked)} jobs)",
+        exchange,
+    )
+    require(
+        len(set(walked)) == total,
+        "SJ-LIST-007",
+        f"totalCount {len(set(walked))} (the jobs walked)",
+        f"totalCount {total}",
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-008")
+def test_a_page_links_the_next_one(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    _ours(fleet)
+    exchange, page = kit.page([_by_segment(kit), ("limit", "1")])
+    if page["_page"]["totalCount"] <= len(page["children"]):
+        pytest.skip("a single page: no next page to link")
+    link = (page.get("_links") or {}).get("next")
+    href = link.get("href") if isinstance(link, dict) else None
+    require(
+        isinstance(href, str) and href,
+        "SJ-LIST-008",
+        "_links.next.href on a page that is not the last",
+        f"_links {page.get('_links')!r}",
+        exchange,
+    )
+    assert isinstance(href, str)
+    following = api.request("GET", api.link_url(href))
+    second = kit.check_page(following, "SJ-LIST-008")
+    require(
+        not set(_ids(second)) & set(_ids(page)),
+        "SJ-LIST-006",
+        "a next page with other jobs",
+        f"the same jobs again: {_ids(second)}",
+        following,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-017")
+def test_the_next_link_keeps_the_filters(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+    _ours(fleet)
+    _, page = kit.page([_by_segment(kit), ("limit", "1")])
+    link = (page.get("_links") or {}).get("next")
+    href = link.get("href") if isinstance(link, dict) else None
+    if not isinstance(href, str) or not href:
+        pytest.skip("no _links.next.href to follow (SJ-LIST-008 judges that)")
+    following = api.request("GET", api.link_url(href))
+    second = kit.check_page(following, "SJ-LIST-017")
+    strays = [c for c in second["children"] if kit.segment not in kit.segment_ids_of(c)]
+    require(
+        not strays and second["_page"]["totalCount"] == page["_page"]["totalCount"],
+        "SJ-LIST-017",
+        f"the next page of the same filter (segments~segmentId=={kit.segment}, totalCount "
+        f"{page['_page']['totalCount']})",
+        f"totalCount {second['_page']['totalCount']}; jobs of other definitions: "
+        f"{[c.get('id') for c in strays]}",
+        following,
+    )
+    size = len(second["children"])
+    require(size <= 1, "SJ-LIST-017", "the next page keeps limit=1", f"{size} jobs", following)
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-016")
+def test_a_start_beyond_the_last_job_answers_no_children(fleet: Fleet, kit: Kit) -> None:
+    _ours(fleet)
+    _, page = kit.page([_by_segment(kit), ("limit", "1")])
+    beyond = int(page["_page"]["totalCount"]) + 5
+    exchange, page = kit.page([_by_segment(kit), ("start", str(beyond)), ("limit", "10")], "SJ-LIST-016")
+    require(
+        not page["children"],
+        "SJ-LIST-016",
+        f"no children from start={beyond}",
+        f"{len(page['children'])} children",
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-009")
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("attribute", ["creationTime", "updateTime"])
+def test_sort_orders_the_page(fleet: Fleet, kit: Kit, attribute: str, direction: str) -> None:
+    _ours(fleet)
+    exchange, page = kit.page(
+        [_by_segment(kit), ("sort", f"{attribute}:{direction}"), ("limit", "100")], "SJ-LIST-009"
+    )
+    values = [c.get(attribute) for c in page["children"]]
+    pairs = list(itertools.pairwise(values))
+    wrong = [(a, b) for a, b in pairs if (a > b if direction == "asc" else a < b)]
+    require(
+        not wrong,
+        "SJ-LIST-009",
+        f"children in {direction}ending {attribute} (ties allowed)",
+        f"{attribute} in page order: {values[:30]}",
+        exchange,
+    )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-010")
+def test_property_filters_on_an_object_key(fleet: Fleet, kit: Kit, settings: Settings) -> None:
+    primary = fleet.job_id("primary")
+    exchange, page = kit.page({"property": f"id=={primary}"})
+    require(
+        _ids(page) == [primary] and page["_page"]["totalCount"] == 1,
+        "SJ-LIST-010",
+        f"exactly the job {primary} (totalCount 1)",
+        f"{_ids(page)} (totalCount {page['_page']['totalCount']})",
+        exchange,
+    )
+    for path, value in (("status", "CANCELLED"), ("sandbox.sandboxName", settings.sandbox)):
+        exchange, page = kit.page([("property", f"{path}=={value}"), ("limit", "100")])
+        for child in page["children"]:
+            found: Any = child
+            for name in path.split("."):
+                found = found.get(name) if isinstance(found, dict) else None
+            require(
+                found == value,
+                "SJ-LIST-010",
+                f"only jobs whose {path} is {value}",
+                f"job {child.get('id')} with {path} {found!r}",
+                exchange,
+            )
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.creates_jobs
+@pytest.mark.fleet(*OURS)
+@pytest.mark.requirement("SJ-LIST-011")
+def test_property_filters_within_an_array(fleet: Fleet, kit: Kit) -> None:
+    primary = fleet.job_id("primary")
+    exchange, page = kit.page([_by_segment(kit), ("limit", "100")])
+    for child in page["children"]:
+        require(
+            kit.segment in kit.segment_ids_of(child),
+            "SJ-LIST-011",
+            f"only jobs with the segment definition {kit.segment}",
+            f"job {child.get('id')} with {kit.segment_ids_of(child)}",
+            exchange,
+        )
+    exchange, page = kit.page([_by_segment(kit), ("property", f"id=={primary}")])
+    require(
+        primary in _ids(page),
+        "SJ-LIST-011",
+        f"the job {primary}, which runs {kit.segment}",
+        f"{_ids(page)}",
+        exchange,
+    )
+    nobody = kit.random_id()
+    exchange, page = kit.page({"property": f"segments~segmentId=={nobody}"})
+    require(
+        not page["children"] and page["_page"]["totalCount"] == 0,
+        "SJ-LIST-011",
+        f"no job for the unknown segment definition {nobody}",
+        _statuses(page),
+        exchange,
+    )
+
+
+INVALID = {
+    "limit-zero": ("limit", "0"),
+    "limit-negative": ("limit", "-1"),
+    "limit-not-a-number": ("limit", "abc"),
+    "start-negative": ("start", "-1"),
+    "status-unknown": ("status", "DONE"),
+    "sort-direction-unknown": ("sort", "creationTime:up"),
+}
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-LIST-013", "SJ-ERROR-001", "SJ-ERROR-003")
+@pytest.mark.parametrize("param", list(INVALID.values()), ids=list(INVALID))
+def test_an_invalid_query_value_is_refused(api: ApiClient, kit: Kit, param: tuple[str, str]) -> None:
+    exchange = api.list_jobs([param])
+    kit.refused(exchange, range(400, 500), "SJ-LIST-013", "listSegmentJobs", GROUP)
+
+
+@pytest.mark.profile("quick")
+@pytest.mark.requirement("SJ-ERROR-002")
+def test_listing_refusals_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
+    if not kit.refusals_of(GROUP):
+        kit.refused(api.list_jobs({"limit": "0"}), range(400, 500), "SJ-LIST-013", "listSegmentJobs", GROUP)
+    for refusal in kit.refusals_of(GROUP):
+        if refusal.exchange.status is None or refusal.exchange.status < 400:
+            continue
+        problem = error_body_problem(refusal.exchange)
+        require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", refusal.exchange)
