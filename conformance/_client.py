@@ -115,6 +115,7 @@ class Redirected(TransportError):
 class Stats:
     requests: int = 0
     retries_after_429: int = 0
+    throttled: list[Exchange] = field(default_factory=list)  # every 429 answer seen
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self) -> None:
@@ -209,6 +210,9 @@ class ApiClient:
         attempt = 0
         while True:
             exchange = self._send_once(method, url, params, content, merged)
+            if exchange.status == 429:
+                with self.stats.lock:
+                    self.stats.throttled.append(exchange)
             if exchange.status == 429 and attempt < self.max_429_retries:
                 attempt += 1
                 with self.stats.lock:

@@ -97,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "failing_segment_id); the test is disabled when they are missing",
     )
     config.addinivalue_line("markers", "creates_jobs: the test creates jobs (disabled with --read-only)")
+    config.addinivalue_line("markers", "after_all: runs after every other test (it judges what the run saw)")
     config.addinivalue_line(
         "markers", "profile(name): the lowest profile the test runs in (quick, standard, full)"
     )
@@ -275,6 +276,9 @@ def pytest_collection_modifyitems(
             problems.append(f"{item.nodeid}: unknown requirement ID(s) {', '.join(unknown)}")
     if problems:
         raise pytest.UsageError("segjobs: requirement markers are wrong:\n  " + "\n  ".join(problems))
+    items.sort(
+        key=lambda item: item.get_closest_marker("after_all") is not None
+    )  # stable: order kept otherwise
     if state.settings.select:
         terms = [t.strip() for t in state.settings.select.split(",") if t.strip()]
         keep = [i for i in items if _selected(i, terms)]

@@ -32,3 +32,19 @@ def test_unsupported_method_answers_405_with_allow(api: ApiClient) -> None:
     exchange = api.request("PATCH", "/segment/jobs")
     expect_status(exchange, {405}, "SJ-ERROR-004")
     require(exchange.header("allow"), "SJ-ERROR-004", "an Allow header", "no Allow header", exchange)
+
+
+@pytest.mark.after_all
+@pytest.mark.requirement("SJ-ERROR-005")
+def test_every_429_seen_carried_retry_after(api: ApiClient) -> None:
+    throttled = list(api.stats.throttled)
+    if not throttled:
+        pytest.skip("skip: the target answered no request with 429 during this run")
+    for exchange in throttled:
+        require(
+            exchange.header("retry-after"),
+            "SJ-ERROR-005",
+            "a Retry-After header on 429",
+            "429 without Retry-After",
+            exchange,
+        )

@@ -105,3 +105,11 @@ def test_headers_can_be_removed_per_request() -> None:
 )
 def test_retry_after(value: str | None, expected: float) -> None:
     assert retry_after_seconds(value, default=1.0, cap=10.0) == expected
+
+
+def test_every_429_answer_is_kept_for_the_retry_after_check() -> None:
+    answers = iter([httpx.Response(429), httpx.Response(200, json={})])
+    api = client(httpx.MockTransport(lambda r: next(answers)), max_429_retries=1)
+    api.list_jobs()
+    assert [e.status for e in api.stats.throttled] == [429]
+    assert api.stats.throttled[0].header("retry-after") is None
