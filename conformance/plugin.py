@@ -101,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "profile(name): the lowest profile the test runs in (quick, standard, full)"
     )
+    _keep_hypothesis_files_out_of_the_working_directory()
     opt = config.getoption
     flags = {
         "base_url": opt("--segjobs-base-url"),
@@ -118,6 +119,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.seed is None:
         settings = _with_seed(settings, int.from_bytes(os.urandom(4), "big") % 1_000_000)
     config.stash[RESULTS_KEY] = SuiteState(settings, config)
+
+
+def _keep_hypothesis_files_out_of_the_working_directory() -> None:
+    """Property tests run without an example database; Hypothesis still writes a few files, and a run of
+    the suite must not leave a ``.hypothesis/`` folder wherever the user happens to be."""
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+        set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "segjobs-conformance-hypothesis"))
 
 
 def _with_seed(settings: Settings, seed: int) -> Settings:

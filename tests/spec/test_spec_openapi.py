@@ -247,12 +247,12 @@ def test_list_query_parameters(openapi: dict[str, Any]) -> None:
         assert param["examples"], f"{param['name']} has an example"
 
 
-def test_path_parameter_is_a_non_empty_string(openapi: dict[str, Any]) -> None:
+def test_path_parameter_is_a_non_empty_string_other_than_bulk_get(openapi: dict[str, Any]) -> None:
     for operation_id in ("getSegmentJob", "cancelSegmentJob"):
         [job_id] = [p for p in parameters(openapi, operation_id) if p["in"] == "path"]
         assert job_id["name"] == "segmentJobId"
         assert job_id["required"] is True
-        assert job_id["schema"] == {"type": "string", "minLength": 1}
+        assert job_id["schema"] == {"type": "string", "minLength": 1, "not": {"const": "bulk-get"}}
 
 
 def test_post_bodies_are_required_json(openapi: dict[str, Any]) -> None:

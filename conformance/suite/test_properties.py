@@ -1,0 +1,230 @@
+"""Property tests: requests generated from the spec, valid and invalid, for each operation.
+
+One test per operation and kind of data, so a failure names the operation and the requirement the failed
+check stands for. The machinery, the checks in use and those left out (with the reasons) are described in
+:mod:`conformance._properties`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from conformance import _properties as props
+from conformance._client import ApiClient, TransportError
+from conformance._config import Settings
+from conformance._jobs import BudgetExhausted, JobTracker
+from conformance._profiles import Profile
+
+pytestmark = pytest.mark.profile("quick")
+
+
+# -- fixtures ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def prober(settings: Settings, api: ApiClient, jobs: JobTracker) -> Iterator[props.Prober]:
+    sender = props.Prober(settings, api, jobs)
+    yield sender
+    sender.close()
+
+
+@pytest.fixture(scope="module")
+def allowance(profile: Profile) -> props.JobAllowance:
+    return props.ALLOWANCES[profile.name]
+
+
+@pytest.fixture(scope="module")
+def valid_creates(jobs: JobTracker, allowance: props.JobAllowance) -> props.CreateBudget:
+    """Valid creates of this module: the create test's, and the job the get/bulk-get/cancel tests need."""
+    return props.CreateBudget(jobs, allowance.positive_creates)
+
+
+@pytest.fixture(scope="module")
+def own_jobs() -> list[str]:
+    """IDs of the jobs this module created, oldest first."""
+    return []
+
+
+@pytest.fixture
+def job_id(
+    settings: Settings,
+    api: ApiClient,
+    jobs: JobTracker,
+    own_jobs: list[str],
+    valid_creates: props.CreateBudget,
+) -> str | None:
+    """A job to pin as ``segmentJobId``: one of this module's, else one created now within the allowance
+    (none in a read-only run), else the newest job of the listing, else None (generated IDs only)."""
+    if own_jobs:
+        return own_jobs[0]
+    try:
+        if not settings.read_only and valid_creates.take():
+            exchange = api.create_job(settings.segment_ids[:1])
+            jobs.track_answer(exchange, settings.sandbox, settings.segment_ids[:1])
+            created = _job_id(exchange.body) if exchange.status == 200 else None
+            if created is not None:
+                own_jobs.append(created)
+                return created
+        listing = api.list_jobs({"limit": "1"})
+    except TransportError:
+        return None
+    return _first_child_id(listing.body) if listing.status == 200 else None
+
+
+def _first_child_id(body: bytes) -> str | None:
+    try:
+        children = json.loads(body).get("children")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(children, list) and children and isinstance(children[0], dict):
+        value = children[0].get("id")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _job_id(body: bytes) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+# -- valid data --------------------------------------------------------------------------------------------
+@pytest.mark.creates_jobs
+@pytest.mark.requirement(
+    "SJ-CREATE-001", "SJ-CREATE-006", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
+)
+def test_create_with_valid_bodies(
+    prober: props.Prober,
+    settings: Settings,
+    profile: Profile,
+    valid_creates: props.CreateBudget,
+    own_jobs: list[str],
+) -> None:
+    checks = props.positive_checks(prober.jobs)
+
+    def handle(case: props.AnyCase) -> None:
+        if not valid_creates.take():
+            prober.stopped = True
+            return
+        response = prober.exercise(case, props.CREATE, checks)
+        if response is not None and 200 <= response.status_code < 300:
+            created = _job_id(response.content)
+            if created is not None:
+                own_jobs.append(created)
+
+    prober.explore(props.create_cases(prober.schema, settings.segment_ids), profile.property_examples, handle)
+    if valid_creates.used == 0 and valid_creates.exhausted_by is not None:
+        raise BudgetExhausted(valid_creates.exhausted_by)
+    prober.finish()
+
+
+# Right after the creates, so that the pinned job still runs when it is cancelled.
+@pytest.mark.creates_jobs
+@pytest.mark.requirement(
+    "SJ-CANCEL-001", "SJ-CANCEL-003", "SJ-CANCEL-008", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003"
+)
+def test_cancel_with_valid_ids(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
+    checks = props.cancel_checks(prober.api, prober.jobs, [job_id] if job_id else [])
+    prober.explore_operation(
+        props.job_cases(prober.schema, props.CANCEL, job_id), profile.property_examples, props.CANCEL, checks
+    )
+    prober.finish()
+
+
+@pytest.mark.requirement(
+    "SJ-LIST-001", "SJ-LIST-014", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
+)
+def test_listing_with_valid_queries(prober: props.Prober, profile: Profile) -> None:
+    checks = props.positive_checks(prober.jobs)
+    prober.explore_operation(
+        props.listing_cases(prober.schema), profile.property_examples, props.LIST, checks
+    )
+    prober.finish()
+
+
+@pytest.mark.requirement(
+    "SJ-GET-001", "SJ-GET-003", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003"
+)
+def test_get_with_valid_ids(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
+    checks = props.positive_checks(prober.jobs, [job_id] if job_id else [])
+    prober.explore_operation(
+        props.job_cases(prober.schema, props.GET, job_id), profile.property_examples, props.GET, checks
+    )
+    prober.finish()
+
+
+@pytest.mark.requirement(
+    "SJ-BULK-001", "SJ-BULK-007", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
+)
+def test_bulk_get_with_valid_bodies(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
+    checks = props.positive_checks(prober.jobs)
+    prober.explore_operation(
+        props.bulk_get_cases(prober.schema, job_id), profile.property_examples, props.BULK_GET, checks
+    )
+    prober.finish()
+
+
+# -- invalid data ------------------------------------------------------------------------------------------
+@pytest.mark.requirement("SJ-LIST-013", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
+def test_listing_refuses_invalid_queries(prober: props.Prober, profile: Profile) -> None:
+    prober.explore_operation(
+        props.negative_cases(prober.schema, props.LIST),
+        profile.property_examples,
+        props.LIST,
+        props.NEGATIVE_CHECKS,
+    )
+    prober.finish()
+
+
+@pytest.mark.creates_jobs
+@pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
+def test_create_refuses_invalid_bodies(
+    prober: props.Prober, profile: Profile, jobs: JobTracker, allowance: props.JobAllowance
+) -> None:
+    # A conformant server creates nothing here. One job is reserved for a server that accepts invalid data:
+    # generation stops at the first create it accepts, so at most that one job comes into being.
+    budget = props.CreateBudget(jobs, allowance.negative_creates)
+    if not budget.take():
+        raise BudgetExhausted(budget.exhausted_by or "no job budget left")
+
+    def handle(case: props.AnyCase) -> None:
+        response = prober.exercise(case, props.CREATE, props.NEGATIVE_CHECKS)
+        if response is not None and 200 <= response.status_code < 300:
+            prober.stopped = True
+
+    prober.explore(props.negative_cases(prober.schema, props.CREATE), profile.property_examples, handle)
+    prober.finish()
+
+
+@pytest.mark.requirement("SJ-BULK-006", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
+def test_bulk_get_refuses_invalid_bodies(prober: props.Prober, profile: Profile) -> None:
+    prober.explore_operation(
+        props.negative_cases(prober.schema, props.BULK_GET),
+        profile.property_examples,
+        props.BULK_GET,
+        props.NEGATIVE_CHECKS,
+    )
+    prober.finish()
+
+
+# -- credentials -------------------------------------------------------------------------------------------
+@pytest.mark.requirement("SJ-AUTH-001", "SJ-AUTH-002")
+def test_credentials_are_enforced(prober: props.Prober, api: ApiClient) -> None:
+    """One listing with valid credentials, then schemathesis' ``ignored_auth`` probes (no credentials, and
+    each credential alone and invalid) and a request whose only fault is its bearer token."""
+    case = props.listing_case(prober.schema, prober.headers)
+    response = prober.exercise(case, props.LIST, props.credential_checks(api))
+    if response is not None and not 200 <= response.status_code < 300:
+        prober.findings.add(
+            props.Finding(
+                ("SJ-LIST-001",),
+                "HTTP 200 to a listing with valid credentials (needed to probe the credentials)",
+                f"HTTP {response.status_code}",
+                props.exchange_of(response, prober.redactor),
+            )
+        )
+    prober.finish()
