@@ -1,0 +1,403 @@
+"""The Segment Jobs API as a Starlette application.
+
+========================================  ==================  ==============================
+request                                   operation           success
+========================================  ==================  ==============================
+``GET /segment/jobs``                     listSegmentJobs     200 page
+``POST /segment/jobs``                    createSegmentJob    200 job, status NEW
+``GET /segment/jobs/{segmentJobId}``      getSegmentJob       200 job
+``POST /segment/jobs/bulk-get``           bulkGetSegmentJobs  207 ``{"results": {id: job}}``
+``DELETE /segment/jobs/{segmentJobId}``   cancelSegmentJob    204, no content at all
+========================================  ==================  ==============================
+
+Every request passes the gateway (:mod:`.auth`) first, then its body and query are validated; bad input is
+a 4xx problem body (:mod:`.problems`), never a 5xx. Store calls run in the thread pool so the event loop never
+waits on the disk. Faults (:mod:`.faults`) are checked where the behaviour they break lives; search for
+``self._fault(`` to see every switch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from conformance.reference import auth, faults, listing
+from conformance.reference.jobs import render_job
+from conformance.reference.lifecycle import Status
+from conformance.reference.problems import ApiError, problem_response
+from conformance.reference.settings import Sandbox, ServerSettings
+from conformance.reference.store import JobRecord, Order, Store
+from conformance.reference.store import Scope as JobScope
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "DELETE")
+
+
+class GatewayRejected(Exception):
+    """The gateway refused the request; answered with the gateway's own body shape."""
+
+    def __init__(self, rejection: auth.Rejection) -> None:
+        super().__init__(rejection.message)
+        self.rejection = rejection
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who is asking: the jobs they may see, and the sandbox new jobs go to."""
+
+    scope: JobScope
+    sandbox: Sandbox
+
+
+def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time) -> Starlette:
+    """The API over a store at ``settings.db_path``; ``clock`` (epoch seconds) drives every job's life."""
+    store = Store(settings.db_path, clock=clock)
+    api = SegmentJobsApi(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = Starlette(
+        routes=[
+            # The fixed path comes first: any method on it is bulk-get's (405 for all but POST).
+            Route("/segment/jobs/bulk-get", _Resource({"POST": api.bulk_get})),
+            Route("/segment/jobs", _Resource({"GET": api.list_jobs, "POST": api.create_job})),
+            Route("/segment/jobs/{segmentJobId}", _Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
+        ],
+        exception_handlers={
+            ApiError: _api_error,
+            GatewayRejected: _gateway_rejected,
+            HTTPException: _http_exception,
+            Exception: _unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.store = store
+    return app
+
+
+class _Resource:
+    """One path of the API: dispatches on the method; 405 with ``Allow`` for the others.
+
+    ``HEAD`` is answered wherever ``GET`` is (the server drops the body).
+    """
+
+    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+        self._handlers = dict(handlers)
+        if "GET" in self._handlers:
+            self._handlers["HEAD"] = self._handlers["GET"]
+        self._allow = ", ".join(method for method in _METHOD_ORDER if method in self._handlers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        handler = self._handlers.get(request.method)
+        if handler is None:
+            raise ApiError(
+                405,
+                f"{request.method} is not supported on {request.url.path}; use {self._allow}",
+                headers={"Allow": self._allow},
+            )
+        response = await handler(request)
+        await response(scope, receive, send)
+
+
+class SegmentJobsApi:
+    """The five operations. State beyond the store exists only for faults that need to count."""
+
+    def __init__(self, settings: ServerSettings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._reads_of: dict[str, int] = {}  # fault finished-regresses
+        self._creates = 0  # fault duplicate-ids
+        self._last_created_id: str | None = None  # fault duplicate-ids
+
+    # -- operations -------------------------------------------------------------------------------------
+
+    async def list_jobs(self, request: Request) -> Response:
+        tenant = self._tenant(request)
+        try:
+            query = listing.parse_query(request.query_params.multi_items(), max_limit=self.settings.max_limit)
+        except listing.QueryError as error:
+            raise ApiError(400, str(error)) from None
+        status = None if self._fault("list-ignores-status-filter") else query.status
+        order = query.order
+        if order is None or self._fault("sort-ignored"):
+            order = Order("creationTime", descending=self.settings.default_order == "desc")
+        start = query.start
+        limit = None if self._fault("list-ignores-limit") else query.limit
+        end = None if limit is None else start + limit
+
+        if query.properties:
+            # Property paths reach into any field, so these filters run on the rendered jobs.
+            _, records = await run_in_threadpool(self.store.select, tenant.scope, status=status, order=order)
+            rendered = [(record, render_job(record, self.settings)) for record in records]
+            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in query.properties)]
+            total = len(matching)
+            children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
+        else:
+            total, records = await run_in_threadpool(
+                self.store.select, tenant.scope, status=status, order=order, start=start, limit=limit
+            )
+            children = [self._present(record) for record in records]
+
+        next_link: dict[str, str] = {}
+        if end is not None and end < total:
+            next_start = end - 1 if self._fault("paging-overlap") else end
+            next_link = {"href": query.next_href(next_start)}
+        page: dict[str, Any] = {
+            "_page": {
+                "totalCount": total + 1 if self._fault("total-count-wrong") else total,
+                "pageSize": len(children),
+            },
+            "children": children,
+            "_links": {"next": next_link},
+        }
+        if self.settings.extra_fields:
+            page["_page"]["limit"] = query.limit
+            page["_meta"] = {"engine": "segment-jobs-reference"}
+        return JSONResponse(page)
+
+    async def create_job(self, request: Request) -> Response:
+        tenant = self._tenant(request)
+        segment_ids = self._segment_ids(await self._json_body(request))
+        if self._fault("never-finishes"):
+            outcome: Status | None = None
+        elif self.settings.failing_segment_id in segment_ids:
+            outcome = Status.FAILED
+        else:
+            outcome = Status.SUCCEEDED
+        record = await run_in_threadpool(
+            self.store.create,
+            tenant.scope,
+            tenant.sandbox.name,
+            segment_ids,
+            round(self.settings.job_seconds * 1000),
+            outcome,
+        )
+        job = self._present(record)
+        if self._fault("new-not-new"):
+            job["status"] = Status.QUEUED.value
+        if self._fault("duplicate-ids"):
+            self._creates += 1
+            if self._creates % 2 == 0 and self._last_created_id is not None:
+                job["id"] = self._last_created_id
+            self._last_created_id = record.id
+        return JSONResponse(job, status_code=201 if self._fault("create-201") else 200)
+
+    async def get_job(self, request: Request) -> Response:
+        tenant = self._tenant(request)
+        job_id = request.path_params["segmentJobId"]
+        record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
+        if record is None:
+            if self._fault("unknown-id-500"):
+                raise ApiError(500, "Lookup failed.")
+            raise ApiError(404, f"Segment job '{job_id}' not found.")
+        return JSONResponse(self._present(record))
+
+    async def bulk_get(self, request: Request) -> Response:
+        tenant = self._tenant(request)
+        job_ids = self._bulk_ids(await self._json_body(request))
+        found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
+        if self._fault("bulk-missing-result") and found:
+            found.pop(list(found)[-1])
+        results: dict[str, Any] = {}
+        for job_id in dict.fromkeys(job_ids):
+            if job_id in found:
+                results[job_id] = self._present(found[job_id])
+            elif self.settings.bulk_unknown == "error":
+                results[job_id] = {
+                    "id": job_id,
+                    "status": 404,
+                    "title": "NotFound",
+                    "detail": f"Segment job '{job_id}' not found.",
+                }
+        body = {"results": list(results.values()) if self._fault("bulk-results-list") else results}
+        return JSONResponse(body, status_code=200 if self._fault("bulk-200") else 207)
+
+    async def cancel_job(self, request: Request) -> Response:
+        tenant = self._tenant(request)
+        job_id = request.path_params["segmentJobId"]
+        if self._fault("cancel-ignored"):
+            record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
+        else:
+            record = await run_in_threadpool(
+                self.store.cancel,
+                tenant.scope,
+                job_id,
+                direct=self.settings.cancel_direct,
+                even_finished=self._fault("cancel-changes-finished"),
+            )
+        if record is None:
+            raise ApiError(404, f"Segment job '{job_id}' not found.")
+        if self._fault("cancel-200-body"):
+            return JSONResponse(_cancel_message(job_id))
+        if self._fault("cancel-204-body"):
+            return _NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
+        return Response(status_code=204)
+
+    # -- request handling -------------------------------------------------------------------------------
+
+    def _tenant(self, request: Request) -> Tenant:
+        """Pass the gateway, and find the sandbox the request addresses."""
+        if not self._fault("no-auth"):
+            rejection = auth.check_credentials(
+                request.headers, self.settings, any_token=self._fault("any-token-accepted")
+            )
+            if rejection is not None:
+                raise GatewayRejected(rejection)
+        sandbox = auth.select_sandbox(request.headers, self.settings)
+        if sandbox is None:
+            known = ", ".join(s.name for s in self.settings.sandboxes)
+            raise ApiError(
+                403,
+                f"Sandbox {request.headers.get('x-sandbox-name')!r} is not available to the org; "
+                f"known: {known}.",
+            )
+        visible = None if self._fault("sandbox-leak") else sandbox.name
+        return Tenant(scope=JobScope(org=self.settings.ims_org, sandbox=visible), sandbox=sandbox)
+
+    async def _json_body(self, request: Request) -> Any:
+        """The JSON body of a POST: ``Content-Type: application/json``, at most ``max_body_bytes``."""
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(400, "The request body must be JSON, sent with Content-Type: application/json.")
+        limit = self.settings.max_body_bytes
+        too_large = ApiError(413, f"The request body is larger than {limit} bytes.")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+        try:
+            return json.loads(bytes(body))
+        except (ValueError, RecursionError):
+            if self._fault("malformed-body-500"):
+                raise ApiError(500, "Internal error while reading the request.") from None
+            raise ApiError(400, "The request body is not valid JSON.") from None
+
+    def _segment_ids(self, body: Any) -> list[str]:
+        """The segment definition ids of a create body: a non-empty array of ``{"segmentId": string}``."""
+        if not isinstance(body, list):
+            raise ApiError(400, 'The body must be a JSON array of {"segmentId": "..."} objects.')
+        if not body and not self._fault("empty-array-accepted"):
+            raise ApiError(400, "The body must name at least one segment definition.")
+        segment_ids = []
+        for index, element in enumerate(body):
+            if not isinstance(element, dict) or not isinstance(element.get("segmentId"), str):
+                raise ApiError(
+                    400, f'Element {index} of the body is not an object with a string "segmentId".'
+                )
+            segment_id = element["segmentId"]
+            if not self.settings.knows_segment(segment_id):
+                raise ApiError(400, f"Segment definition '{segment_id}' does not exist.")
+            segment_ids.append(segment_id)
+        return segment_ids
+
+    def _bulk_ids(self, body: Any) -> list[str]:
+        """The job ids of a bulk-get body: ``{"ids": [{"id": string}, ...]}``."""
+        if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+            raise ApiError(400, 'The body must be an object {"ids": [{"id": "..."}, ...]}.')
+        job_ids = []
+        for index, element in enumerate(body["ids"]):
+            if not isinstance(element, dict) or not isinstance(element.get("id"), str):
+                raise ApiError(400, f'Element {index} of "ids" is not an object with a string "id".')
+            job_ids.append(element["id"])
+        return job_ids
+
+    # -- presenting jobs --------------------------------------------------------------------------------
+
+    def _present(self, record: JobRecord) -> dict[str, Any]:
+        return self._with_view_faults(render_job(record, self.settings), record)
+
+    def _with_view_faults(self, job: dict[str, Any], record: JobRecord) -> dict[str, Any]:
+        """The rendered job as the faults switched on distort it (unchanged when none are)."""
+        if self._fault("finished-regresses") and record.status == Status.SUCCEEDED:
+            reads = self._reads_of[record.id] = self._reads_of.get(record.id, 0) + 1
+            if reads % 2 == 0:
+                job["status"] = Status.PROCESSING.value
+        if self._fault("update-time-backwards") and record.status != Status.NEW:
+            job["updateTime"] = record.timeline.created_ms - 1000
+            job["updateEpoch"] = job["updateTime"] // 1000
+        if self._fault("status-lowercase"):
+            job["status"] = job["status"].lower()
+        if self._fault("wrong-types"):
+            job["creationTime"] = str(job["creationTime"])
+            if "computeJobId" in job:
+                job["computeJobId"] = str(job["computeJobId"])
+        if self._fault("renamed-field"):
+            job["createdTime"] = job.pop("creationTime")
+        if self._fault("missing-field-id"):
+            del job["id"]
+        return job
+
+    def _fault(self, name: str) -> bool:
+        return faults.is_on(self.settings.faults, name)
+
+
+def _cancel_message(job_id: str) -> dict[str, Any]:
+    return {"status": True, "message": f"Segment job with id '{job_id}' has been marked for cancelling"}
+
+
+class _NoContentWithBody(Response):
+    """A 204 that carries a JSON body (fault ``cancel-204-body``), with the headers that frame it.
+
+    The body travels in :data:`~conformance.reference.faults.RAW_BODY_HEADER`, which the server's HTTP
+    layer replaces by the bytes themselves (an HTTP library will not send a body with a 204 otherwise).
+    """
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__(status_code=204)
+        self.content = content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.content)).encode()),
+            (faults.RAW_BODY_HEADER.encode(), self.content.hex().encode()),
+        ]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+# -- exception handlers -------------------------------------------------------------------------------------
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return problem_response(exc.status, exc.detail, exc.headers)
+
+
+async def _gateway_rejected(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GatewayRejected)
+    return JSONResponse(exc.rejection.body(), status_code=exc.rejection.status)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Errors raised by the router itself: 404 for a path the API does not have."""
+    assert isinstance(exc, HTTPException)
+    detail = f"No resource at {request.url.path}." if exc.status_code == 404 else exc.detail
+    return problem_response(exc.status_code, detail, exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    """A bug: still a problem body, never a bare traceback."""
+    return problem_response(500, f"Unexpected error ({type(exc).__name__}); the server logged the details.")

@@ -1,0 +1,166 @@
+"""The query of ``GET /segment/jobs``: parsing and validating it, property filters, and the page links.
+
+=========  ==================================================================================================
+start      zero-based offset, an integer >= 0 (default 0)
+limit      page size, an integer >= 1 (default 20); larger than the server's maximum is clamped, not refused
+status     one of the seven statuses
+sort       ``<attribute>:asc`` or ``<attribute>:desc``; attributes creationTime, updateTime, status, id
+property   repeatable; ``path==value`` (dotted path) or ``array~key==value`` (any element of the array);
+           an exact match of the value's string form
+=========  ==================================================================================================
+
+Any other value is refused with the reason in :class:`QueryError`. Unknown parameters are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from conformance.reference.lifecycle import Status
+from conformance.reference.store import Order, SortKey
+
+DEFAULT_LIMIT = 20
+SORT_KEYS: tuple[SortKey, ...] = ("creationTime", "updateTime", "status", "id")
+
+_INTEGER = re.compile(r"[0-9]+")
+# As in the OpenAPI document: a dotted path, optionally ~key for arrays, then == and a non-empty value.
+_FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)(?:~([A-Za-z_][A-Za-z0-9_]*))?==(.+)")
+_SINGLE_VALUED = ("start", "limit", "status", "sort")
+_HUGE = 10**18
+
+
+class QueryError(ValueError):
+    """A query parameter has a value the API does not accept; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class PropertyFilter:
+    """One ``property`` parameter: ``path==value``, or ``array~key==value`` when ``key`` is set."""
+
+    text: str
+    path: tuple[str, ...]
+    key: tuple[str, ...] | None
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> PropertyFilter:
+        match = _FILTER.fullmatch(text)
+        if match is None:
+            raise QueryError(
+                f"property must be path==value or array~key==value (a path of letters, digits, _ and ., "
+                f"a non-empty value); got {text!r}"
+            )
+        path, key, value = match.groups()
+        return cls(text=text, path=tuple(path.split(".")), key=None if key is None else (key,), value=value)
+
+    def matches(self, job: Mapping[str, Any]) -> bool:
+        found = _resolve(job, self.path)
+        if self.key is None:
+            return _as_text(found) == self.value
+        if not isinstance(found, list):
+            return False
+        key = self.key
+        return any(_as_text(_resolve(element, key)) == self.value for element in found)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A validated listing query. ``order`` is None when the request did not ask for one."""
+
+    start: int = 0
+    limit: int = DEFAULT_LIMIT
+    status: Status | None = None
+    order: Order | None = None
+    sort_text: str | None = None
+    properties: tuple[PropertyFilter, ...] = ()
+
+    def next_href(self, next_start: int) -> str:
+        """The link to the page from ``next_start``: same size, same filters, same order."""
+        params: list[tuple[str, str]] = [("start", str(next_start)), ("limit", str(self.limit))]
+        if self.status is not None:
+            params.append(("status", self.status.value))
+        if self.sort_text is not None:
+            params.append(("sort", self.sort_text))
+        params.extend(("property", f.text) for f in self.properties)
+        query = "&".join(f"{name}={quote(value, safe=':~')}" for name, value in params)
+        return f"/segment/jobs?{query}"
+
+
+def parse_query(items: Sequence[tuple[str, str]], *, max_limit: int) -> ListQuery:
+    """Validate the query parameters of a listing (as ``(name, value)`` pairs, in order)."""
+    single: dict[str, str] = {}
+    properties: list[PropertyFilter] = []
+    for name, value in items:
+        if name == "property":
+            properties.append(PropertyFilter.parse(value))
+        elif name in _SINGLE_VALUED:
+            if name in single:
+                raise QueryError(f"{name} is given more than once")
+            single[name] = value
+
+    start = _integer(single, "start", default=0, minimum=0)
+    limit = min(_integer(single, "limit", default=DEFAULT_LIMIT, minimum=1), max_limit)
+    status = None
+    if "status" in single:
+        try:
+            status = Status(single["status"])
+        except ValueError:
+            allowed = ", ".join(s.value for s in Status)
+            raise QueryError(f"status must be one of {allowed}, got {single['status']!r}") from None
+    order = None
+    if "sort" in single:
+        order = _order(single["sort"])
+    return ListQuery(
+        start=start,
+        limit=limit,
+        status=status,
+        order=order,
+        sort_text=single.get("sort"),
+        properties=tuple(properties),
+    )
+
+
+def _integer(single: Mapping[str, str], name: str, *, default: int, minimum: int) -> int:
+    if name not in single:
+        return default
+    text = single[name]
+    if not _INTEGER.fullmatch(text):
+        raise QueryError(f"{name} must be an integer >= {minimum}, got {text!r}")
+    # Beyond 18 digits the exact value makes no difference (no page is that large or that far): cap it.
+    value = int(text) if len(text) <= 18 else _HUGE
+    if value < minimum:
+        raise QueryError(f"{name} must be an integer >= {minimum}, got {text!r}")
+    return value
+
+
+def _order(text: str) -> Order:
+    attribute, colon, direction = text.partition(":")
+    if not colon or attribute not in SORT_KEYS or direction not in ("asc", "desc"):
+        raise QueryError(
+            f"sort must be <attribute>:asc or <attribute>:desc with attribute one of "
+            f"{', '.join(SORT_KEYS)}; got {text!r}"
+        )
+    return Order(key=attribute, descending=direction == "desc")
+
+
+def _resolve(value: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        if not isinstance(value, dict) or name not in value:
+            return None
+        value = value[name]
+    return value
+
+
+def _as_text(value: Any) -> str | None:
+    """The string a filter value is compared with: strings as they are, numbers and booleans in their JSON
+    form; None (never equal to a filter value) for objects, arrays, null and absent values."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return None

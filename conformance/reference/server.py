@@ -1,0 +1,296 @@
+"""Running the reference server: blocking, in a background thread, or as a separate process.
+
+``serve`` is what the command line runs. ``start_in_thread`` serves tests and tools in the same process
+(with an injectable clock). ``start_subprocess`` runs ``python -m conformance.reference`` and waits for its
+one line on stdout, ``listening on http://127.0.0.1:PORT``; a separate process can be killed with SIGKILL,
+which is how durability is tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import queue
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from conformance.reference.app import create_app
+from conformance.reference.faults import RAW_BODY_HEADER
+from conformance.reference.settings import ServerSettings
+
+READY_PREFIX = "listening on "
+
+
+def serve(
+    settings: ServerSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    on_ready: Callable[[str], None] | None = None,
+    access_log: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Serve until SIGINT or SIGTERM. ``port`` 0 picks a free port; ``on_ready`` gets the base URL once
+    the server accepts requests. Logs go to stderr."""
+    sock = _bind(host, port)
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    server = _Server(
+        _config(settings, clock, log_config=log_config, access_log=access_log),
+        on_ready=None if on_ready is None else (lambda: on_ready(_base_url(sock))),
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+@dataclass
+class ThreadedServer:
+    """A server running in a background thread of this process."""
+
+    base_url: str
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+    _socket: socket.socket = field(repr=False)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread (idempotent)."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> ThreadedServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start_in_thread(
+    settings: ServerSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    clock: Callable[[], float] = time.time,
+    startup_timeout: float = 10.0,
+) -> ThreadedServer:
+    """Start serving in a daemon thread (a free port by default); returns once requests are accepted."""
+    sock = _bind(host, port)
+    ready = threading.Event()
+    # log_config=None leaves the logging of the hosting process alone.
+    server = _Server(_config(settings, clock, log_config=None, access_log=False), on_ready=ready.set)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="segjobs-reference", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not ready.wait(0.01):
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("the reference server did not start")
+    return ThreadedServer(base_url=_base_url(sock), _server=server, _thread=thread, _socket=sock)
+
+
+@dataclass
+class ServerProcess:
+    """A server running as a child process (``python -m conformance.reference``)."""
+
+    base_url: str
+    process: subprocess.Popen[str] = field(repr=False)
+    log_path: Path = field(repr=False)
+    _final_log: str | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """Ask the server to stop (SIGTERM), kill it if it does not; returns its exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        return self._finish()
+
+    def kill(self) -> int:
+        """End the server at once (SIGKILL): no shutdown, no cleanup; returns its exit code."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10.0)
+        return self._finish()
+
+    def log(self) -> str:
+        """What the server wrote to stderr (all of it, once it has ended)."""
+        if self._final_log is not None:
+            return self._final_log
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def _finish(self) -> int:
+        """After the process ended: keep its log in memory, remove the file, close the pipe."""
+        if self._final_log is None:
+            self._final_log = self.log()
+            self.log_path.unlink(missing_ok=True)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        code = self.process.returncode
+        assert code is not None
+        return code
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start_subprocess(
+    args: Sequence[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = 20.0,
+) -> ServerProcess:
+    """Run ``python -m conformance.reference --port 0 *args`` and wait until it listens.
+
+    ``env`` replaces the environment (default: this process's), so ``SEGJOBS_*`` variables pass through.
+    The server's stderr goes to a temporary log file, read with ``ServerProcess.log()`` and removed once
+    the server has been stopped or killed.
+    """
+    environment = dict(os.environ if env is None else env)
+    # The package may run from a checkout that is not installed: make it importable in the child.
+    package_root = str(Path(__file__).resolve().parents[2])
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))
+    environment.setdefault("PYTHONUNBUFFERED", "1")
+    with tempfile.NamedTemporaryFile(prefix="segjobs-reference-", suffix=".log", delete=False) as log_file:
+        log_path = Path(log_file.name)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance.reference", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=environment,
+        )
+    assert process.stdout is not None
+    line = _read_line(process.stdout, startup_timeout)
+    if line is None or not line.startswith(READY_PREFIX):
+        process.kill()
+        process.wait()
+        log = log_path.read_text(encoding="utf-8", errors="replace")
+        raise RuntimeError(f"the reference server did not start (first line {line!r}); its log:\n{log}")
+    return ServerProcess(base_url=line[len(READY_PREFIX) :].strip(), process=process, log_path=log_path)
+
+
+# -- internals -------------------------------------------------------------------------------------------
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling when it accepts requests."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_ready is not None:
+            self._on_ready()
+
+
+class _BodyOn204Protocol(H11Protocol):
+    """HTTP/1.1 that puts a body on the wire after a 204, for the ``cancel-204-body`` fault only.
+
+    The HTTP library rightly refuses to send a body with a 204, so the app smuggles the bytes (hex) in the
+    :data:`~conformance.reference.faults.RAW_BODY_HEADER` header, and this protocol's transport swaps that
+    header for the bytes themselves, right after the head of the response.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.transport = cast(asyncio.Transport, _RawBodyTransport(transport))
+
+
+class _RawBodyTransport:
+    """A transport that writes through, except for the smuggled body of a 204 (see above)."""
+
+    _marker = b"\r\n" + RAW_BODY_HEADER.encode() + b": "
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def write(self, data: bytes) -> None:
+        head, marker, rest = data.partition(self._marker)
+        if marker and data.startswith(b"HTTP/1.1 204 "):
+            body_hex, _, tail = rest.partition(b"\r\n")
+            data = head + b"\r\n" + tail + bytes.fromhex(body_hex.decode("ascii"))
+        self._transport.write(data)
+
+
+def _config(
+    settings: ServerSettings,
+    clock: Callable[[], float],
+    *,
+    log_config: dict[str, Any] | None,
+    access_log: bool,
+) -> uvicorn.Config:
+    http: Any = _BodyOn204Protocol if "cancel-204-body" in settings.faults else "h11"
+    return uvicorn.Config(
+        create_app(settings, clock=clock),
+        http=http,
+        ws="none",
+        lifespan="on",
+        log_config=log_config,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+    )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are TCP;
+    # with Nagle on, every response after the first on a connection waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = cast(tuple[str, int], sock.getsockname()[:2])
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _read_line(stream: IO[str], timeout: float) -> str | None:
+    """The first line of ``stream``, or None if none comes within ``timeout`` seconds."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout) or None
+    except queue.Empty:
+        return None

@@ -1,0 +1,208 @@
+"""What the reference server accepts and how it behaves: one frozen :class:`ServerSettings` value.
+
+The credentials, the org, the sandboxes and the known segment definitions come from the same ``SEGJOBS_*``
+variables the suite reads, with the same local defaults, so ``serve`` and ``run`` agree when given the same
+environment (or none). The remaining fields choose between behaviours the API doc leaves open ("variants",
+all conformant) and switch on deliberate faults (see :mod:`conformance.reference.faults`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.reference.faults import FAULTS
+
+DEFAULT_ACCESS_TOKEN = "segjobs-local-token"  # noqa: S105 (a documented local default, not a secret)
+DEFAULT_API_KEY = "segjobs-local-key"
+DEFAULT_IMS_ORG = "0000000000000000000000AA@AdobeOrg"
+DEFAULT_SANDBOX_NAME = "prod"
+DEFAULT_SECOND_SANDBOX_NAME = "dev"
+DEFAULT_SEGMENT_IDS = (
+    "4afe34ae-8c98-4513-8a1d-67ccaa54bc05",
+    "30230300-ccf1-48ad-8012-c5563a007069",
+    "ca763983-5572-4ea4-809c-b7dff7e0d79b",
+)
+DEFAULT_FAILING_SEGMENT_ID = "9a1fa11e-d000-4bad-8000-00000000fa11"
+DEFAULT_JOB_SECONDS = 1.0
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+#: The environment variables :meth:`ServerSettings.from_env` reads, with their local defaults.
+ENVIRONMENT: Mapping[str, str] = {
+    "SEGJOBS_ACCESS_TOKEN": DEFAULT_ACCESS_TOKEN,
+    "SEGJOBS_API_KEY": DEFAULT_API_KEY,
+    "SEGJOBS_IMS_ORG": DEFAULT_IMS_ORG,
+    "SEGJOBS_SANDBOX_NAME": DEFAULT_SANDBOX_NAME,
+    "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX_NAME,
+    "SEGJOBS_SEGMENT_IDS": ",".join(DEFAULT_SEGMENT_IDS),
+    "SEGJOBS_FAILING_SEGMENT_ID": DEFAULT_FAILING_SEGMENT_ID,
+}
+
+# Sandbox ids are derived from the org and the name, so they stay the same across restarts.
+_SANDBOX_NAMESPACE = uuid.UUID("5e6a1b1e-0d0c-4c1e-9a53-5a4db0c0ffee")
+
+BulkUnknown = Literal["omit", "error"]
+SortOrder = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A sandbox of the org, as it appears in the ``sandbox`` field of a job."""
+
+    name: str
+    sandbox_id: str
+    type: str
+    default: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sandboxId": self.sandbox_id,
+            "sandboxName": self.name,
+            "type": self.type,
+            "default": self.default,
+        }
+
+
+def make_sandboxes(org: str, names: tuple[str, ...]) -> tuple[Sandbox, ...]:
+    """The first name is the default (production) sandbox; the others are development sandboxes."""
+    return tuple(
+        Sandbox(
+            name=name,
+            sandbox_id=str(uuid.uuid5(_SANDBOX_NAMESPACE, f"{org}/{name}")),
+            type="production" if index == 0 else "development",
+            default=index == 0,
+        )
+        for index, name in enumerate(names)
+    )
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Everything the reference server needs to know. Build it with :meth:`from_env`, adjust it with
+    :func:`dataclasses.replace`; the constructor validates every field."""
+
+    access_token: str = DEFAULT_ACCESS_TOKEN
+    api_key: str = DEFAULT_API_KEY
+    ims_org: str = DEFAULT_IMS_ORG
+    #: The first sandbox is the default one, used when a request has no ``x-sandbox-name``.
+    sandboxes: tuple[Sandbox, ...] = field(
+        default_factory=lambda: make_sandboxes(
+            DEFAULT_IMS_ORG, (DEFAULT_SANDBOX_NAME, DEFAULT_SECOND_SANDBOX_NAME)
+        )
+    )
+    #: Segment definitions that exist: their jobs end SUCCEEDED.
+    segment_ids: tuple[str, ...] = DEFAULT_SEGMENT_IDS
+    #: A segment definition that exists but whose jobs end FAILED.
+    failing_segment_id: str = DEFAULT_FAILING_SEGMENT_ID
+    #: How long a job runs from creation to its end, in seconds.
+    job_seconds: float = DEFAULT_JOB_SECONDS
+    #: The SQLite file; ``":memory:"`` keeps the jobs in memory (tests only: nothing survives).
+    db_path: str = ":memory:"
+    #: Variant: bulk-get omits unknown ids from ``results`` ("omit") or lists them as 404 entries ("error").
+    bulk_unknown: BulkUnknown = "omit"
+    #: Variant: cancel moves a job straight to CANCELLED instead of through CANCELLING.
+    cancel_direct: bool = False
+    #: Variant: jobs and pages carry fields the API doc does not mention.
+    extra_fields: bool = False
+    #: Largest page; a larger ``limit`` is clamped to it.
+    max_limit: int = 100
+    #: Order of a listing without ``sort`` (by creationTime).
+    default_order: SortOrder = "desc"
+    #: Largest request body accepted, in bytes (413 above).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Deliberate faults switched on (names from :data:`conformance.reference.faults.FAULTS`).
+    faults: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("access_token", "api_key", "ims_org", "failing_segment_id", "db_path"):
+            if not getattr(self, name):
+                problems.append(f"{name} must not be empty")
+        if not self.sandboxes:
+            problems.append("at least one sandbox is required")
+        names = [sandbox.name for sandbox in self.sandboxes]
+        if len(set(names)) != len(names):
+            problems.append(f"sandbox names must differ, got {names}")
+        if not self.segment_ids:
+            problems.append("at least one segment definition id is required")
+        if self.failing_segment_id in self.segment_ids:
+            problems.append(f"the failing segment id {self.failing_segment_id!r} is also a succeeding one")
+        if not self.job_seconds > 0:
+            problems.append(f"job_seconds must be > 0, got {self.job_seconds!r}")
+        if self.bulk_unknown not in ("omit", "error"):
+            problems.append(f"bulk_unknown must be 'omit' or 'error', got {self.bulk_unknown!r}")
+        if self.default_order not in ("asc", "desc"):
+            problems.append(f"default_order must be 'asc' or 'desc', got {self.default_order!r}")
+        if self.max_limit < 1:
+            problems.append(f"max_limit must be >= 1, got {self.max_limit!r}")
+        if self.max_body_bytes < 1:
+            problems.append(f"max_body_bytes must be >= 1, got {self.max_body_bytes!r}")
+        unknown = sorted(self.faults - FAULTS.keys())
+        if unknown:
+            problems.append(f"unknown faults {unknown}; known: {sorted(FAULTS)}")
+        if problems:
+            raise ValueError("invalid server settings: " + "; ".join(problems))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        """Settings from ``SEGJOBS_*`` variables; unset or empty variables take the local defaults."""
+        env = {} if environ is None else environ
+
+        def read(name: str) -> str:
+            value = env.get(name, "").strip()
+            return value or ENVIRONMENT[name]
+
+        org = read("SEGJOBS_IMS_ORG")
+        sandbox_names = (read("SEGJOBS_SANDBOX_NAME"), read("SEGJOBS_SECOND_SANDBOX_NAME"))
+        segment_ids = tuple(part.strip() for part in read("SEGJOBS_SEGMENT_IDS").split(",") if part.strip())
+        return cls(
+            access_token=read("SEGJOBS_ACCESS_TOKEN"),
+            api_key=read("SEGJOBS_API_KEY"),
+            ims_org=org,
+            sandboxes=make_sandboxes(org, sandbox_names),
+            segment_ids=segment_ids,
+            failing_segment_id=read("SEGJOBS_FAILING_SEGMENT_ID"),
+        )
+
+    @property
+    def default_sandbox(self) -> Sandbox:
+        return self.sandboxes[0]
+
+    def sandbox(self, name: str) -> Sandbox | None:
+        """The sandbox of that name, or None when the org has no such sandbox."""
+        return next((sandbox for sandbox in self.sandboxes if sandbox.name == name), None)
+
+    def knows_segment(self, segment_id: str) -> bool:
+        return segment_id in self.segment_ids or segment_id == self.failing_segment_id
+
+    def describe(self) -> list[str]:
+        """Human-readable lines of the settings that matter; credentials are masked."""
+        lines = [
+            f"access token   {mask(self.access_token)}",
+            f"api key        {mask(self.api_key)}",
+            f"ims org        {self.ims_org}",
+            "sandboxes      "
+            + ", ".join(f"{s.name} ({s.type}{', default' if s.default else ''})" for s in self.sandboxes),
+            "segment ids    " + ", ".join(self.segment_ids),
+            f"failing id     {self.failing_segment_id}",
+            f"job seconds    {self.job_seconds:g}",
+            f"database       {self.db_path}",
+            f"bulk unknown   {self.bulk_unknown}",
+            f"cancel         {'direct to CANCELLED' if self.cancel_direct else 'through CANCELLING'}",
+            f"extra fields   {'yes' if self.extra_fields else 'no'}",
+            f"page size      default 20, max {self.max_limit}",
+            f"default order  creationTime:{self.default_order}",
+        ]
+        if self.faults:
+            lines.append(
+                "FAULTS         " + ", ".join(sorted(self.faults)) + "  (deliberately non-conformant)"
+            )
+        return lines
+
+
+def mask(secret: str) -> str:
+    """A secret as it may be printed: never its value, only whether it is the local default."""
+    defaults = (DEFAULT_ACCESS_TOKEN, DEFAULT_API_KEY)
+    return "****** (local default)" if secret in defaults else "****** (from the environment)"

@@ -1,0 +1,294 @@
+"""Durable storage of jobs in SQLite (WAL mode, synchronous FULL: a job is on disk before it is acknowledged).
+
+One table holds what a job's life is computed from (its :class:`~conformance.reference.lifecycle.Timeline`)
+and the status it was last seen in. Reading a job computes where time has taken it and, when that is a new
+status, persists the transition with ``UPDATE ... WHERE status = <the status read>``, so two writers can never
+both move the same job: the cancel and the progress of a job serialise on that guard.
+
+Every operation runs in one ``BEGIN IMMEDIATE`` transaction under a lock: one connection, shared by the
+server's worker threads, safe and simple. The clock is read inside the transaction, so the order in which
+operations commit is also the order of the times they see.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from conformance.reference import lifecycle
+from conformance.reference.lifecycle import Progress, Status, Timeline
+
+SortKey = Literal["creationTime", "updateTime", "status", "id"]
+
+_SORT_COLUMNS: dict[str, str] = {
+    "creationTime": "created_ms",
+    "updateTime": "update_ms",
+    "status": "status",
+    "id": "id",
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,  -- insertion order, breaks ties when sorting
+    id           TEXT NOT NULL UNIQUE,
+    org          TEXT NOT NULL,
+    sandbox      TEXT NOT NULL,
+    segment_ids  TEXT NOT NULL,                      -- JSON array of segment definition ids
+    created_ms   INTEGER NOT NULL,
+    duration_ms  INTEGER NOT NULL,
+    outcome      TEXT,                               -- SUCCEEDED | FAILED | NULL (never ends)
+    cancel_ms    INTEGER,
+    cancelled_ms INTEGER,
+    status       TEXT NOT NULL,                      -- the status last persisted
+    update_ms    INTEGER NOT NULL                    -- when the job entered that status
+);
+CREATE INDEX IF NOT EXISTS jobs_by_scope ON jobs (org, sandbox, created_ms);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (org, sandbox, status);
+"""
+
+# SQL text is put together from constants of this module only (hence the noqa: S608 marks); every value
+# travels as a parameter.
+_COLUMNS = (
+    "id, org, sandbox, segment_ids, created_ms, duration_ms, outcome,"
+    " cancel_ms, cancelled_ms, status, update_ms"
+)
+
+_Row = tuple[str, str, str, str, int, int, str | None, int | None, int | None, str, int]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose jobs an operation sees: one org and one sandbox (every sandbox when ``sandbox`` is None)."""
+
+    org: str
+    sandbox: str | None
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A stored job and where it stands now."""
+
+    id: str
+    org: str
+    sandbox: str
+    segment_ids: tuple[str, ...]
+    timeline: Timeline
+    progress: Progress
+
+    @property
+    def status(self) -> Status:
+        return self.progress.status
+
+    @property
+    def update_ms(self) -> int:
+        return self.progress.since_ms
+
+
+@dataclass(frozen=True)
+class Order:
+    """The order of a listing; ties are broken by insertion order, in the same direction."""
+
+    key: SortKey = "creationTime"
+    descending: bool = True
+
+
+class Store:
+    """The jobs of every org and sandbox. Thread-safe; close it when done."""
+
+    def __init__(self, path: str, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- operations -------------------------------------------------------------------------------------
+
+    def create(
+        self, scope: Scope, sandbox: str, segment_ids: Sequence[str], duration_ms: int, outcome: Status | None
+    ) -> JobRecord:
+        """Store a new job, NEW from now on, in ``sandbox``."""
+        with self._transaction() as now_ms:
+            timeline = lifecycle.plan(now_ms, duration_ms, outcome)
+            record = JobRecord(
+                id=str(uuid.uuid4()),
+                org=scope.org,
+                sandbox=sandbox,
+                segment_ids=tuple(segment_ids),
+                timeline=timeline,
+                progress=lifecycle.progress_at(timeline, now_ms),
+            )
+            self._db.execute(
+                f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",  # noqa: S608
+                (
+                    record.id,
+                    record.org,
+                    record.sandbox,
+                    json.dumps(list(record.segment_ids)),
+                    timeline.created_ms,
+                    timeline.duration_ms,
+                    None if outcome is None else outcome.value,
+                    record.status.value,
+                    record.update_ms,
+                ),
+            )
+        return record
+
+    def get(self, scope: Scope, job_id: str) -> JobRecord | None:
+        """The job as it stands now, or None when ``scope`` has no such job."""
+        with self._transaction() as now_ms:
+            row = self._select_one(scope, job_id)
+            return None if row is None else self._advance(row, now_ms)
+
+    def get_many(self, scope: Scope, job_ids: Sequence[str]) -> dict[str, JobRecord]:
+        """The jobs among ``job_ids`` that ``scope`` has, by id."""
+        found: dict[str, JobRecord] = {}
+        with self._transaction() as now_ms:
+            for job_id in dict.fromkeys(job_ids):
+                row = self._select_one(scope, job_id)
+                if row is not None:
+                    found[job_id] = self._advance(row, now_ms)
+        return found
+
+    def cancel(
+        self, scope: Scope, job_id: str, *, direct: bool = False, even_finished: bool = False
+    ) -> JobRecord | None:
+        """Cancel the job if it has not ended and is not already cancelling; None when there is no such job.
+
+        The returned record shows the job after the cancel (unchanged when the cancel changed nothing).
+        """
+        with self._transaction() as now_ms:
+            row = self._select_one(scope, job_id)
+            if row is None:
+                return None
+            record = self._advance(row, now_ms)
+            timeline = lifecycle.cancel(record.timeline, now_ms, direct=direct, even_finished=even_finished)
+            if timeline is None:
+                return record
+            progress = lifecycle.progress_at(timeline, max(now_ms, record.update_ms))
+            cursor = self._db.execute(
+                "UPDATE jobs SET cancel_ms = ?, cancelled_ms = ?, status = ?, update_ms = ? "
+                "WHERE id = ? AND status = ?",
+                (
+                    timeline.cancel_ms,
+                    timeline.cancelled_ms,
+                    progress.status.value,
+                    progress.since_ms,
+                    job_id,
+                    record.status.value,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise RuntimeError(f"job {job_id} changed under an immediate transaction")
+            return JobRecord(record.id, record.org, record.sandbox, record.segment_ids, timeline, progress)
+
+    def select(
+        self, scope: Scope, *, status: Status | None, order: Order, start: int = 0, limit: int | None = None
+    ) -> tuple[int, list[JobRecord]]:
+        """The number of jobs in ``scope`` (with that status, if given) and the ``limit`` of them from
+        ``start`` in ``order`` (all of them from ``start`` when ``limit`` is None)."""
+        with self._transaction() as now_ms:
+            self._advance_scope(scope, now_ms)
+            where, params = _scope_clause(scope)
+            if status is not None:
+                where += " AND status = ?"
+                params.append(status.value)
+            count_sql = f"SELECT COUNT(*) FROM jobs WHERE {where}"  # noqa: S608
+            (total,) = self._db.execute(count_sql, params).fetchone()
+            direction = "DESC" if order.descending else "ASC"
+            column = _SORT_COLUMNS[order.key]
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM jobs WHERE {where} "  # noqa: S608
+                f"ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?",
+                [*params, -1 if limit is None else limit, min(start, 2**62)],
+            ).fetchall()
+            return int(total), [self._advance(row, now_ms) for row in rows]
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[int]:
+        """One immediate transaction, yielding the time (epoch ms) the operation happens at."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield int(self._clock() * 1000)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _select_one(self, scope: Scope, job_id: str) -> _Row | None:
+        where, params = _scope_clause(scope)
+        row: _Row | None = self._db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE id = ? AND {where}",  # noqa: S608
+            [job_id, *params],
+        ).fetchone()
+        return row
+
+    def _advance_scope(self, scope: Scope, now_ms: int) -> None:
+        """Persist the transitions due for every job of ``scope`` that has not ended (before filtering
+        or sorting on status and updateTime)."""
+        where, params = _scope_clause(scope)
+        terminal = [status.value for status in lifecycle.TERMINAL]
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE {where} AND status NOT IN (?, ?, ?)",  # noqa: S608
+            [*params, *terminal],
+        ).fetchall()
+        for row in rows:
+            self._advance(row, now_ms)
+
+    def _advance(self, row: _Row, now_ms: int) -> JobRecord:
+        """The job of ``row`` at ``now_ms``, persisting its new status if it has moved on.
+
+        A job that has ended stays exactly as stored. The time is never taken before the stored
+        updateTime, so the status never goes back even if the clock does.
+        """
+        (
+            job_id,
+            org,
+            sandbox,
+            segment_ids,
+            created,
+            duration,
+            outcome,
+            cancel_ms,
+            cancelled_ms,
+            status,
+            update,
+        ) = row
+        timeline = Timeline(
+            created_ms=created,
+            duration_ms=duration,
+            outcome=None if outcome is None else Status(outcome),
+            cancel_ms=cancel_ms,
+            cancelled_ms=cancelled_ms,
+        )
+        stored = Status(status)
+        if stored in lifecycle.TERMINAL:
+            progress = lifecycle.progress_at(timeline, update)
+        else:
+            progress = lifecycle.progress_at(timeline, max(now_ms, update))
+            if progress.status != stored:
+                self._db.execute(
+                    "UPDATE jobs SET status = ?, update_ms = ? WHERE id = ? AND status = ?",
+                    (progress.status.value, progress.since_ms, job_id, stored.value),
+                )
+        return JobRecord(job_id, org, sandbox, tuple(json.loads(segment_ids)), timeline, progress)
+
+
+def _scope_clause(scope: Scope) -> tuple[str, list[str]]:
+    if scope.sandbox is None:
+        return "org = ?", [scope.org]
+    return "org = ? AND sandbox = ?", [scope.org, scope.sandbox]

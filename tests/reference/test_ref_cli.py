@@ -1,0 +1,146 @@
+"""The command line (``python -m conformance.reference``, also ``segjobs-conformance serve``) and the
+ways to start the server from Python."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.reference import FAULTS, ServerSettings, start_in_thread, start_subprocess
+from conformance.reference.__main__ import build_parser, main
+
+SETTINGS = ServerSettings.from_env({})
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SEGJOBS_")}
+    env.update(extra)
+    return env
+
+
+def test_help_documents_options_environment_and_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for option in ("--host", "--port", "--db", "--job-seconds", "--bulk-unknown", "--cancel-direct"):
+        assert option in text
+    for option in ("--extra-fields", "--max-limit", "--default-order", "--fault"):
+        assert option in text
+    assert "SEGJOBS_SEGMENT_IDS" in text and "SEGJOBS_FAILING_SEGMENT_ID" in text
+    assert all(name in text for name in FAULTS)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "http"],
+        ["--port", "70000"],
+        ["--job-seconds", "0"],
+        ["--job-seconds", "soon"],
+        ["--max-limit", "0"],
+        ["--bulk-unknown", "maybe"],
+        ["--default-order", "random"],
+        ["--fault", "no-such-fault"],
+        ["--no-such-option"],
+    ],
+)
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_parser_defaults() -> None:
+    args = build_parser().parse_args([])
+    assert (args.host, args.port, args.db, args.job_seconds) == ("127.0.0.1", 8080, None, 1.0)
+    assert (args.bulk_unknown, args.cancel_direct, args.extra_fields) == ("omit", False, False)
+    assert (args.max_limit, args.default_order, args.fault) == (100, "desc", [])
+
+
+def test_invalid_environment_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGJOBS_FAILING_SEGMENT_ID", SETTINGS.segment_ids[0])
+    assert main(["--port", "0"]) == 2
+    assert "failing segment id" in capsys.readouterr().err
+
+
+def test_a_busy_port_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    with start_in_thread(SETTINGS) as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        assert main(["--port", port]) == 3
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def test_subprocess_prints_one_line_on_stdout_and_masks_secrets(tmp_path: Path) -> None:
+    env = clean_env(SEGJOBS_ACCESS_TOKEN="very-secret-token", SEGJOBS_API_KEY="very-secret-key")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.reference", "--port", "0", "--db", str(tmp_path / "j.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("listening on http://127.0.0.1:") and line.endswith("\n")
+    base_url = line.removeprefix("listening on ").strip()
+    headers = {"Authorization": "Bearer very-secret-token", "x-api-key": "very-secret-key"}
+    headers["x-gw-ims-org-id"] = SETTINGS.ims_org
+    assert httpx.get(f"{base_url}/segment/jobs", headers=headers).status_code == 200
+    process.terminate()
+    stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert stdout == ""  # nothing after the one line
+    assert "very-secret" not in stderr
+    assert "****** (from the environment)" in stderr
+    assert "segment ids" in stderr and SETTINGS.segment_ids[0] in stderr
+
+
+def test_start_subprocess_passes_flags(tmp_path: Path) -> None:
+    args = ["--db", str(tmp_path / "j.db"), "--cancel-direct", "--fault", "create-201"]
+    with start_subprocess(args, env=clean_env()) as server:
+        assert server.pid > 0
+        headers = {
+            "Authorization": f"Bearer {SETTINGS.access_token}",
+            "x-api-key": SETTINGS.api_key,
+            "x-gw-ims-org-id": SETTINGS.ims_org,
+        }
+        created = httpx.post(
+            f"{server.base_url}/segment/jobs", headers=headers, json=[{"segmentId": SETTINGS.segment_ids[0]}]
+        )
+        assert created.status_code == 201
+        assert "FAULTS" in server.log() and "create-201" in server.log()
+    assert not server.log_path.exists()  # removed once stopped; the text stays available
+    assert "create-201" in server.log()
+
+
+def test_start_subprocess_reports_a_failed_start() -> None:
+    with pytest.raises(RuntimeError, match="did not start"):
+        start_subprocess(["--job-seconds", "-1"], env=clean_env())
+
+
+def test_threaded_server_stops(tmp_path: Any) -> None:
+    server = start_in_thread(SETTINGS)
+    assert httpx.get(server.base_url + "/segment/jobs").status_code == 403
+    server.stop()
+    server.stop()  # idempotent
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.base_url + "/segment/jobs")
+
+
+def test_an_unusable_database_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "0", "--db", str(tmp_path / "missing" / "jobs.db")]) == 2
+    not_a_database = tmp_path / "text.db"
+    not_a_database.write_text("not a database" * 100)
+    assert main(["--port", "0", "--db", str(not_a_database)]) == 2
+    assert "cannot use the database" in capsys.readouterr().err
+
+
+def test_help_names_the_calling_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"], prog="segjobs-conformance serve") == 0
+    assert capsys.readouterr().out.startswith("usage: segjobs-conformance serve")

@@ -1,0 +1,211 @@
+"""Every registered fault changes the one behaviour it names: the symptom shows with the fault on and not
+without it. (Whether the suite notices is tested with the suite, not here.)"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conformance.reference import FAULTS, ServerSettings
+from conformance.reference.faults import is_on
+
+
+def raw_exchange(api: Any, method: str, path: str) -> tuple[bytes, bytes]:
+    """One request on a fresh connection, read to the end: the head and whatever bytes follow it."""
+    url = urlsplit(api.base_url)
+    assert url.hostname is not None and url.port is not None
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {url.hostname}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in api.headers.items()]
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def create_response(api: Any, body: Any = None) -> httpx.Response:
+    body = [{"segmentId": api.settings.segment_ids[0]}] if body is None else body
+    return api.http.post("/segment/jobs", json=body)
+
+
+def walk_ids(api: Any, limit: int) -> list[str]:
+    seen: list[str] = []
+    href: str | None = f"/segment/jobs?limit={limit}"
+    for _ in range(20):  # bounded: a broken server may never end the walk
+        if not href:
+            break
+        page = api.http.get(href).json()
+        seen += [job["id"] for job in page["children"]]
+        href = page["_links"]["next"].get("href")
+    return seen
+
+
+def finished_regresses(api: Any) -> bool:
+    job = api.create()
+    api.advance(2)
+    return "PROCESSING" in [api.status(job["id"]) for _ in range(4)]
+
+
+def cancel_ignored(api: Any) -> bool:
+    job = api.create()
+    api.advance(0.3)
+    assert api.cancel(job["id"]).status_code == 204
+    api.advance(2)
+    return api.status(job["id"]) == "SUCCEEDED"
+
+
+def sort_ignored(api: Any) -> bool:
+    older = api.create()
+    api.advance(0.01)
+    api.create()
+    return api.list(sort="creationTime:asc")["children"][0]["id"] != older["id"]
+
+
+def update_time_backwards(api: Any) -> bool:
+    job = api.create()
+    api.advance(0.5)
+    return bool(api.get(job["id"])["updateTime"] < job["updateTime"])
+
+
+def wrong_types(api: Any) -> bool:
+    api.create()
+    api.advance(0.5)
+    job = api.list()["children"][0]
+    return isinstance(job["creationTime"], str) and isinstance(job["computeJobId"], str)
+
+
+def cancel_changes_finished(api: Any) -> bool:
+    job = api.create()
+    api.advance(2)
+    api.cancel(job["id"])
+    api.advance(1)
+    return api.status(job["id"]) == "CANCELLED"
+
+
+def bulk_missing_result(api: Any) -> bool:
+    first, second = api.create(), api.create()
+    return len(api.bulk_get(first["id"], second["id"]).json()["results"]) == 1
+
+
+def duplicate_ids(api: Any) -> bool:
+    return api.create()["id"] == api.create()["id"]
+
+
+def sandbox_leak(api: Any) -> bool:
+    job = api.create()
+    return bool(api.in_sandbox("dev").http.get(f"/segment/jobs/{job['id']}").status_code == 200)
+
+
+def list_ignores_status_filter(api: Any) -> bool:
+    api.create()
+    return bool(api.list(status="FAILED")["children"])
+
+
+def list_ignores_limit(api: Any) -> bool:
+    for _ in range(3):
+        api.create()
+    return bool(api.list(limit=1)["_page"]["pageSize"] == 3)
+
+
+def paging_overlap(api: Any) -> bool:
+    for _ in range(3):
+        api.create()
+    seen = walk_ids(api, limit=2)
+    return len(seen) != len(set(seen))
+
+
+def total_count_wrong(api: Any) -> bool:
+    api.create()
+    api.create()
+    return bool(api.list()["_page"]["totalCount"] != 2)
+
+
+def cancel_200_body(api: Any) -> bool:
+    response = api.cancel(api.create()["id"])
+    return response.status_code == 200 and response.json()["status"] is True
+
+
+def renamed_field(api: Any) -> bool:
+    job = api.create()
+    return "createdTime" in job and "creationTime" not in job
+
+
+def never_finishes(api: Any) -> bool:
+    job = api.create()
+    api.advance(100)
+    return bool(api.status(job["id"]) == "PROCESSING")
+
+
+def cancel_204_body(api: Any) -> bool:
+    job = api.create()
+    head, rest = raw_exchange(api, "DELETE", f"/segment/jobs/{job['id']}")
+    assert head.startswith(b"HTTP/1.1 204 ")
+    return rest.startswith(b"{") and b"content-type: application/json" in head.lower()
+
+
+#: For each fault: does the server show the symptom the fault names?
+PROBES: dict[str, Callable[[Any], bool]] = {
+    "create-201": lambda api: create_response(api).status_code == 201,
+    "cancel-200-body": cancel_200_body,
+    "cancel-204-body": cancel_204_body,
+    "bulk-200": lambda api: api.bulk_get().status_code == 200,
+    "unknown-id-500": lambda api: api.http.get("/segment/jobs/no-such-job").status_code == 500,
+    "status-lowercase": lambda api: api.create()["status"] == "new",
+    "new-not-new": lambda api: api.create()["status"] == "QUEUED",
+    "finished-regresses": finished_regresses,
+    "cancel-ignored": cancel_ignored,
+    "never-finishes": never_finishes,
+    "list-ignores-status-filter": list_ignores_status_filter,
+    "list-ignores-limit": list_ignores_limit,
+    "paging-overlap": paging_overlap,
+    "total-count-wrong": total_count_wrong,
+    "sort-ignored": sort_ignored,
+    "bulk-results-list": lambda api: isinstance(api.bulk_get(api.create()["id"]).json()["results"], list),
+    "bulk-missing-result": bulk_missing_result,
+    "any-token-accepted": lambda api: (
+        httpx.get(
+            api.base_url + "/segment/jobs", headers={**api.headers, "Authorization": "Bearer forged"}
+        ).status_code
+        == 200
+    ),
+    "no-auth": lambda api: httpx.get(api.base_url + "/segment/jobs").status_code == 200,
+    "sandbox-leak": sandbox_leak,
+    "empty-array-accepted": lambda api: create_response(api, body=[]).status_code == 200,
+    "malformed-body-500": lambda api: (
+        api.http.post("/segment/jobs", content=b"[", headers={"Content-Type": "application/json"}).status_code
+        == 500
+    ),
+    "update-time-backwards": update_time_backwards,
+    "duplicate-ids": duplicate_ids,
+    "missing-field-id": lambda api: "id" not in create_response(api).json(),
+    "renamed-field": renamed_field,
+    "wrong-types": wrong_types,
+    "cancel-changes-finished": cancel_changes_finished,
+}
+
+
+def test_every_fault_has_a_probe() -> None:
+    assert set(PROBES) == set(FAULTS)
+
+
+def test_fault_names_are_checked() -> None:
+    with pytest.raises(KeyError):
+        is_on(frozenset(), "no-such-fault")
+    with pytest.raises(ValueError, match="unknown faults"):
+        ServerSettings(faults=frozenset({"no-such-fault"}))
+
+
+# (named fault_name, not fault: other self-tests look for a "fault" parameter across the session)
+@pytest.mark.parametrize("fault_name", list(FAULTS))
+def test_fault_changes_the_behaviour_it_names(make_api: Any, new_clock: Any, fault_name: str) -> None:
+    honest = make_api(clock=new_clock())
+    faulty = make_api(clock=new_clock(), faults=frozenset({fault_name}))
+    assert PROBES[fault_name](honest) is False, f"the honest server shows the symptom of {fault_name}"
+    assert PROBES[fault_name](faulty) is True, f"{fault_name}: {FAULTS[fault_name]} - not observed"
