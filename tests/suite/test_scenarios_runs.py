@@ -222,6 +222,8 @@ def fault_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     wanted: list[Run] = []
     for item in request.session.items:
         params = getattr(item, "callspec", None)
+        if getattr(item, "module", None) is not request.module:
+            continue  # other modules have parameters named "fault" too
         if params is not None and "fault" in params.params:
             p = params.params
             run = _run_of(p["fault"], p["group"], p["seconds"], p["env"])
