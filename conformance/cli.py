@@ -69,8 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "pytest_args", nargs=argparse.REMAINDER, help="after --, extra arguments passed to pytest as they are"
     )
 
-    serve = sub.add_parser("serve", help="run the reference server", add_help=False)
-    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    sub.add_parser("serve", help="run the reference server (serve --help lists its options)")
 
     reqs = sub.add_parser("requirements", help="list the requirement catalog")
     reqs.add_argument("--format", choices=("text", "json", "yaml"), default="text")
@@ -90,13 +89,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # the reference server parses its own options (and --help)
+        from conformance.reference.__main__ import main as serve_main
+
+        return serve_main(argv[1:], prog="segjobs-conformance serve")
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
-    if args.command == "serve":
-        from conformance.reference.__main__ import main as serve_main
-
-        return serve_main(args.serve_args)
     if args.command == "requirements":
         return _requirements(args.format, with_tests=args.tests)
     if args.command == "spec":

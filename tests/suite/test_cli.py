@@ -139,3 +139,26 @@ def test_max_jobs_caps_the_jobs_created(tmp_path: Path) -> None:
     run = run_suite(tmp_path, "--profile", "quick", "--max-jobs", "2")
     assert run.results is not None, run.stdout + run.stderr
     assert run.results["stats"]["create_requests"] <= 2
+
+
+def test_serve_help_lists_the_server_options() -> None:
+    proc = cli("serve", "--help")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("usage: segjobs-conformance serve")
+    assert "--job-seconds" in proc.stdout and "--db PATH" in proc.stdout
+
+
+def test_report_rebuilds_the_reports_from_results_json(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--select", "SJ-GET-002")
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = tmp_path / "rebuilt"
+    proc = cli("report", str(tmp_path / "reports" / "results.json"), "--report-dir", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.html", "summary.md"]
+    assert (out / "report.html").read_text() == (tmp_path / "reports" / "report.html").read_text()
+
+
+def test_report_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    proc = cli("report", str(tmp_path / "absent.json"))
+    assert proc.returncode == 2
+    assert "no such file" in proc.stderr
