@@ -1,7 +1,10 @@
 """From test records to per-requirement outcomes, the verdict and the results.json document.
 
 A requirement's outcome is the most severe of what its tests say (a parent result only escalates):
-fail > error > pass > skip > disabled > untested.
+fail > error > pass > blocked > skip > disabled > untested. ``blocked`` is what a test says of its other
+requirements when it stopped at a failure of one: those were not decided by it. A requirement that no other
+test decided is reported ``error`` (results.json knows no ``blocked``); one that another test passed stays
+``pass``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITY = ("untested", "disabled", "skip", "pass", "error", "fail")
+SEVERITY = ("untested", "disabled", "skip", "blocked", "pass", "error", "fail")
 TEST_OUTCOMES = ("passed", "failed", "skipped", "error")
 
 
@@ -78,17 +81,26 @@ def roll_up(
             if record.id not in row["tests"]:
                 row["tests"].append(record.id)
             row["outcome"] = escalate(row["outcome"], verdict)
-            if verdict in ("fail", "error"):
+            if verdict in ("fail", "error", "blocked"):
+                message = record.message
+                if verdict == "blocked":
+                    stopped = ", ".join(r for r, v in record.verdicts.items() if v == "fail")
+                    message = f"not decided: the test stopped at a failure of {stopped}\n{record.message}"
                 row["failures"].append(
                     {
                         "test": record.id,
-                        "message": record.message,
+                        "message": message,
                         "curl": record.curl,
                         "request": record.request,
                         "response": record.response,
                         "outcome": verdict,
                     }
                 )
+    for row in rows.values():
+        if row["outcome"] == "blocked":
+            row["outcome"] = "error"
+        else:
+            row["failures"] = [f for f in row["failures"] if f["outcome"] != "blocked"]
     for req_id, reason in (disabled or {}).items():
         row = rows.get(req_id)
         if row is not None and row["outcome"] == "untested":

@@ -218,6 +218,7 @@ def _run(args: argparse.Namespace) -> int:
         "-p",
         "no:cacheprovider",
         "--tb=no",
+        "-rN",  # the per-requirement summary replaces pytest's short summary
         "-q" if not args.verbose else "-v",
         "--segjobs-results",
         str(results_path),

@@ -418,7 +418,7 @@ def _classify_failure(
         record.verdicts = dict.fromkeys(reqs, "error")
         return
     record.outcome = "failed" if report.when == "call" else "error"
-    record.verdicts = {r: "error" for r in reqs}
+    record.verdicts = {r: "blocked" for r in reqs}
     record.verdicts.update(dict.fromkeys(failed, "fail"))
     if exchange is not None:
         record.curl = exchange.curl
@@ -526,6 +526,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 3
 
 
+def _summary_notes(row: dict[str, Any]) -> list[str]:
+    """Two or three short lines under a requirement that did not pass: what was expected and what came,
+    the test, and how to reproduce it."""
+    if row.get("reason"):
+        return [str(row["reason"])]
+    if row["outcome"] == "skip":
+        return []
+    failure = row["failures"][0] if row["failures"] else None
+    if failure is None:
+        return []
+    lines = [ln.strip() for ln in str(failure["message"]).splitlines() if ln.strip()]
+    notes = [ln for ln in lines if ln.startswith(("expected:", "got:", "not decided:"))][:3]
+    if not notes and lines:
+        notes = [lines[0][:160]]
+    notes.append(f"in {failure['test']}")
+    if failure.get("curl"):
+        notes.append(str(failure["curl"])[:300])
+    more = len(row["failures"]) - 1
+    if more > 0:
+        notes.append(f"(and {more} more: see report.html)")
+    return notes
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = state_of(config)
     results = state.results
@@ -544,17 +567,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for row in results["requirements"]:
         if row["outcome"] in ("pass", "untested", "disabled") and tr.config.option.verbose <= 0:
             continue
-        note = row.get("reason") or ""
-        if row["failures"]:
-            note = (
-                row["failures"][0]["message"].splitlines()[1].strip()
-                if "\n" in row["failures"][0]["message"]
-                else row["failures"][0]["message"][:120]
-            )
-        tr.write_line(
-            f"{marks[row['outcome']]:<6} {row['level']:<6} {row['id']:<18} {row['title']}"
-            + (f"\n{'':<32}{note}" if note else "")
-        )
+        tr.write_line(f"{marks[row['outcome']]:<6} {row['level']:<6} {row['id']:<18} {row['title']}")
+        for line in _summary_notes(row):
+            tr.write_line(f"{'':<33}{line}")
     counts = results["summary"]["requirements"]
     tr.write_line("")
     tr.write_line("requirements: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))

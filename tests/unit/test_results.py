@@ -106,3 +106,16 @@ def test_an_aborted_run_is_never_conformant() -> None:
     )
     assert results["verdict"] == "error"
     assert results["aborted"] == "interrupted"
+
+
+def test_a_requirement_blocked_by_another_failure_is_error_only_when_nothing_else_decided_it() -> None:
+    stopped = record("t1", "failed", SJ_A_001="fail", SJ_A_002="blocked", SJ_A_003="blocked")
+    passed = record("t2", "passed", SJ_A_002="pass")
+    by_id = {r["id"]: r for r in roll_up(CATALOG, [stopped, passed])}
+    assert by_id["SJ-A-001"]["outcome"] == "fail"
+    assert by_id["SJ-A-002"]["outcome"] == "pass"
+    assert by_id["SJ-A-002"]["failures"] == []
+    assert by_id["SJ-A-003"]["outcome"] == "error"
+    assert by_id["SJ-A-003"]["failures"][0]["message"].startswith(
+        "not decided: the test stopped at a failure of SJ-A-001"
+    )
