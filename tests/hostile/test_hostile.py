@@ -1,0 +1,150 @@
+"""The suite against servers that hang, reset, lie about framing, drip, flood or redirect.
+
+Each run must end on its own (the subprocess timeout is the generous bound), say which requirement the target
+broke, exit 1 or 3, never show a traceback of the suite, and never send or echo the credentials elsewhere.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hostile_server import MODES, HostileServer, RecordingServer
+from selftest import SuiteRun, run_suite
+
+TOKEN = "tok-HOSTILE-3c9e51d2a7"
+API_KEY = "key-HOSTILE-7a10f4b8e2"
+ENV = {
+    "SEGJOBS_CONNECT_TIMEOUT": "1",
+    "SEGJOBS_READ_TIMEOUT": "2",
+    "SEGJOBS_JOB_TIMEOUT": "10",
+    "SEGJOBS_ACCESS_TOKEN": TOKEN,
+    "SEGJOBS_API_KEY": API_KEY,
+}
+#: the requirement each mode must be reported against
+EXPECTED = {
+    "hang": "SJ-HTTP-006",
+    "drip": "SJ-HTTP-006",
+    "reset": "SJ-HTTP-004",
+    "huge": "SJ-HTTP-004",
+    "invalid-json": "SJ-HTTP-002",
+    "body-after-204": "SJ-CANCEL-002",
+    "redirect": "SJ-HTTP-005",
+    "drip-head": "SJ-HTTP-006",
+}
+#: generous: the slowest mode takes a few read timeouts; a run that needs this long is stuck
+RUN_BOUND_S = 180
+#: a run against drip-head that outlives this has no cap on the time to a response head (with the cap,
+#: the run ends about two read timeouts after it starts)
+DRIP_HEAD_BOUND_S = 20
+
+#: the client caps the time to a whole answer only once body bytes arrive; a head that trickles in
+#: is never cut (reported as a suite bug; the run then outlives its bound)
+HEAD_CAP_MISSING = pytest.mark.xfail(
+    strict=True,
+    raises=subprocess.TimeoutExpired,
+    reason="conformance._client: the 2x read-timeout cap is not applied while the response head arrives",
+)
+CASES = [
+    pytest.param(m, marks=[HEAD_CAP_MISSING, pytest.mark.slow]) if m == "drip-head" else m for m in EXPECTED
+]
+
+
+def _second_loopback_binds() -> bool:
+    try:
+        with socket.create_server(("127.0.0.2", 0)):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def recorder() -> Iterator[RecordingServer]:
+    if not _second_loopback_binds():
+        pytest.skip("127.0.0.2 cannot be bound on this machine")
+    with RecordingServer(host="127.0.0.2") as server:
+        yield server
+
+
+def _start(mode: str, request: pytest.FixtureRequest) -> HostileServer:
+    redirect_to = None
+    if mode in ("redirect", "foreign-link"):
+        redirect_to = request.getfixturevalue("recorder").base_url
+    server = HostileServer(mode, redirect_to=redirect_to, token=TOKEN, api_key=API_KEY).start()
+    request.addfinalizer(server.stop)
+    return server
+
+
+def _everything_written(tmp: Path, run: SuiteRun) -> str:
+    files = [p.read_text(errors="replace") for p in (tmp / "reports").glob("*") if p.is_file()]
+    return "\n".join([run.stdout, run.stderr, *files])
+
+
+def test_every_mode_is_covered() -> None:
+    assert set(EXPECTED) | {"foreign-link"} == set(MODES)
+
+
+@pytest.mark.parametrize("mode", CASES)
+def test_hostile_target_is_reported_not_crashed_on(
+    mode: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    server = _start(mode, request)
+    bound = DRIP_HEAD_BOUND_S if mode == "drip-head" else RUN_BOUND_S
+    run = run_suite(tmp_path, "--base-url", server.base_url, "--profile", "quick", env=ENV, timeout=bound)
+    output = run.stdout + run.stderr
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+    assert "INTERNALERROR" not in output, output[-4000:]
+    assert run.returncode in (1, 3), f"exit {run.returncode}\n{output[-4000:]}"
+    assert run.results is not None, output[-4000:]
+    assert run.results["verdict"] in ("nonconformant", "error")
+    expected = EXPECTED[mode]
+    row = next(r for r in run.results["requirements"] if r["id"] == expected)
+    assert row["outcome"] in ("fail", "error") and row["failures"], (
+        f"{expected} is {row['outcome']!r}; failed: {sorted(run.failed())}\n{output[-3000:]}"
+    )
+    assert server.received, "the suite never reached the server"
+    assert TOKEN not in _everything_written(tmp_path, run)
+    assert API_KEY not in _everything_written(tmp_path, run)
+
+
+def test_redirect_sends_no_credentials_to_the_other_host(
+    tmp_path: Path, request: pytest.FixtureRequest, recorder: RecordingServer
+) -> None:
+    server = _start("redirect", request)
+    run = run_suite(
+        tmp_path, "--base-url", server.base_url, "--profile", "quick", env=ENV, timeout=RUN_BOUND_S
+    )
+    assert run.returncode in (1, 3), run.stdout + run.stderr
+    leaked = [
+        (r.method, r.target, name)
+        for r in recorder.received
+        for name, value in r.headers
+        if name.lower() in ("authorization", "x-api-key") or TOKEN in value or API_KEY in value
+    ]
+    assert not leaked, f"credentials reached {recorder.base_url}: {leaked}"
+    assert not recorder.received, f"the suite followed a redirect: {[r.target for r in recorder.received]}"
+
+
+def test_a_next_link_to_another_host_gets_no_credentials(
+    tmp_path: Path, request: pytest.FixtureRequest, recorder: RecordingServer
+) -> None:
+    """Listing pages whose ``_links.next.href`` points at another host: the suite may follow, bare.
+
+    (Today it follows, with none of the tenant headers but ``x-sandbox-name``.)"""
+    server = _start("foreign-link", request)
+    run = run_suite(
+        tmp_path, "--base-url", server.base_url, "--profile", "quick", env=ENV, timeout=RUN_BOUND_S
+    )
+    output = run.stdout + run.stderr
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+    assert run.results is not None and run.returncode in (0, 1), output[-4000:]
+    leaked = [
+        (r.method, r.target, name)
+        for r in recorder.received
+        for name, value in r.headers
+        if name.lower() in ("authorization", "x-api-key") or TOKEN in value or API_KEY in value
+    ]
+    assert not leaked, f"credentials reached {recorder.base_url}: {leaked}"

@@ -1,0 +1,364 @@
+"""The mutants: deliberately broken reference servers, each with the requirement IDs it must trip.
+
+A mutant is the reference server started with the flags that plant one fault (``--fault NAME``, sometimes
+together with an honest variant, so the fault is caught whichever doc-compatible choice it hides behind),
+the requirement IDs of which at least one must fail, and the ``--select`` expression that reaches them
+quickly. A mutant whose fault switch the server does not have yet is *pending*: it is listed, and skipped
+until the switch exists.
+
+Honest variants are the opposite: settings that make different choices the doc leaves open. The suite must
+judge every one of them conformant.
+
+Used by ``test_mutants.py``, ``test_honest_variants.py`` and ``benchmarks/detection.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from conformance.reference.faults import FAULTS
+from conformance.reference.settings import DEFAULT_FAILING_SEGMENT_ID, DEFAULT_SECOND_SANDBOX_NAME
+
+AREAS = ("shapes", "status-codes", "lifecycle", "listing", "bulk-get", "auth", "bad-input")
+
+#: Every run against a separately started server names what the embedded one would know, so the tests
+#: that need a second sandbox or a failing segment definition are enabled.
+RUN_ENV: Mapping[str, str] = {
+    "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX_NAME,
+    "SEGJOBS_FAILING_SEGMENT_ID": DEFAULT_FAILING_SEGMENT_ID,
+}
+#: Jobs of a mutant run for half a second unless its flags say otherwise (the runs stay short), and a
+#: run waits at most this long for one (a fault that hides the end of a job cannot stall a run).
+MUTANT_JOB_SECONDS = "0.5"
+MUTANT_JOB_TIMEOUT = "15"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    area: str
+    flags: tuple[str, ...]
+    expected: tuple[str, ...]
+    select: str
+    #: extra environment of the run (e.g. a short SEGJOBS_JOB_TIMEOUT for a job that never ends)
+    env: Mapping[str, str] = field(default_factory=dict)
+    #: one of the few run by default (one or two per area)
+    representative: bool = False
+    #: for a pending mutant: what the missing switch does and where it goes
+    pending_note: str = ""
+
+    @property
+    def faults(self) -> tuple[str, ...]:
+        return tuple(self.flags[i + 1] for i, flag in enumerate(self.flags) if flag == "--fault")
+
+    @property
+    def missing_faults(self) -> tuple[str, ...]:
+        """Faults the reference server does not have (yet); non-empty means pending."""
+        return tuple(f for f in self.faults if f not in FAULTS)
+
+    @property
+    def server_args(self) -> tuple[str, ...]:
+        """The reference server's command line."""
+        if "--job-seconds" in self.flags:
+            return self.flags
+        return (*self.flags, "--job-seconds", MUTANT_JOB_SECONDS)
+
+    @property
+    def run_env(self) -> dict[str, str]:
+        return {**RUN_ENV, "SEGJOBS_JOB_TIMEOUT": MUTANT_JOB_TIMEOUT, **self.env}
+
+
+def _m(
+    name: str,
+    area: str,
+    flags: str,
+    expected: str,
+    select: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    representative: bool = False,
+    pending_note: str = "",
+) -> Mutant:
+    ids = tuple(expected.split())
+    return Mutant(
+        name=name,
+        area=area,
+        flags=tuple(flags.split()),
+        expected=ids,
+        select=select or ids[0],
+        env=dict(env or {}),
+        representative=representative,
+        pending_note=pending_note,
+    )
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    # -- response shapes --------------------------------------------------------------------------------
+    _m(
+        "missing-field-id",
+        "shapes",
+        "--fault missing-field-id",
+        "SJ-CREATE-004 SJ-CREATE-006 SJ-GET-003 SJ-LIST-014 SJ-BULK-007",
+    ),
+    _m(
+        "renamed-field",
+        "shapes",
+        "--fault renamed-field",
+        "SJ-CREATE-006 SJ-GET-003 SJ-LIST-014 SJ-BULK-007",
+        representative=True,
+    ),
+    _m("wrong-types", "shapes", "--fault wrong-types", "SJ-CREATE-006 SJ-GET-003 SJ-LIST-014 SJ-BULK-007"),
+    _m(
+        "status-lowercase",
+        "shapes",
+        "--fault status-lowercase",
+        "SJ-LIFECYCLE-001 SJ-CREATE-002 SJ-CREATE-006 SJ-GET-003",
+        "SJ-LIFECYCLE-001,SJ-CREATE-002",
+    ),
+    _m(
+        "status-lowercase/extra-fields",
+        "shapes",
+        "--fault status-lowercase --extra-fields",
+        "SJ-LIFECYCLE-001 SJ-CREATE-002 SJ-CREATE-006 SJ-GET-003",
+        "SJ-LIFECYCLE-001,SJ-CREATE-002",
+    ),
+    # -- status codes -----------------------------------------------------------------------------------
+    _m("create-201", "status-codes", "--fault create-201", "SJ-CREATE-001 SJ-ERROR-003", representative=True),
+    _m("bulk-200", "status-codes", "--fault bulk-200", "SJ-BULK-001 SJ-ERROR-003"),
+    _m(
+        "cancel-200-body",
+        "status-codes",
+        "--fault cancel-200-body",
+        "SJ-CANCEL-001 SJ-CANCEL-002",
+        "SJ-CANCEL-001,SJ-CANCEL-002",
+    ),
+    _m(
+        "cancel-204-body",
+        "status-codes",
+        "--fault cancel-204-body",
+        "SJ-CANCEL-002 SJ-CANCEL-007 SJ-HTTP-004",
+        "SJ-CANCEL-002,SJ-CANCEL-007",
+        representative=True,
+    ),
+    _m("unknown-id-500", "status-codes", "--fault unknown-id-500", "SJ-GET-002 SJ-ERROR-001"),
+    _m(
+        "cancel-unknown-204",
+        "status-codes",
+        "--fault cancel-unknown-204",
+        "SJ-CANCEL-006",
+        pending_note="Cancel of an unknown id answers 204 instead of 404 (app.py, cancel_job: the "
+        "`if record is None` branch returns Response(status_code=204) when the fault is on).",
+    ),
+    _m(
+        "wrong-content-type",
+        "status-codes",
+        "--fault wrong-content-type",
+        "SJ-HTTP-001",
+        pending_note="Successful JSON answers (job, page, bulk-get) are sent as text/plain (app.py: "
+        "list_jobs, create_job, get_job and bulk_get pass media_type='text/plain' to JSONResponse).",
+    ),
+    # -- lifecycle --------------------------------------------------------------------------------------
+    _m("new-not-new", "lifecycle", "--fault new-not-new", "SJ-CREATE-002", representative=True),
+    _m(
+        "finished-regresses",
+        "lifecycle",
+        "--fault finished-regresses",
+        "SJ-LIFECYCLE-004 SJ-LIFECYCLE-002",
+        "SJ-LIFECYCLE-004,SJ-LIFECYCLE-002",
+    ),
+    _m("cancel-ignored", "lifecycle", "--fault cancel-ignored", "SJ-CANCEL-003", representative=True),
+    _m(
+        "cancel-ignored/cancel-direct", "lifecycle", "--fault cancel-ignored --cancel-direct", "SJ-CANCEL-003"
+    ),
+    _m(
+        "cancel-changes-finished",
+        "lifecycle",
+        "--fault cancel-changes-finished",
+        "SJ-CANCEL-005 SJ-LIFECYCLE-004",
+    ),
+    _m(
+        "never-finishes",
+        "lifecycle",
+        "--fault never-finishes",
+        "SJ-LIFECYCLE-003",
+        env={"SEGJOBS_JOB_TIMEOUT": "4"},
+    ),
+    _m("update-time-backwards", "lifecycle", "--fault update-time-backwards", "SJ-LIFECYCLE-009"),
+    _m("duplicate-ids", "lifecycle", "--fault duplicate-ids", "SJ-CREATE-005"),
+    # -- listing ----------------------------------------------------------------------------------------
+    _m(
+        "list-ignores-status-filter",
+        "listing",
+        "--fault list-ignores-status-filter",
+        "SJ-LIST-003 SJ-LIST-015",
+    ),
+    _m("list-ignores-limit", "listing", "--fault list-ignores-limit", "SJ-LIST-004"),
+    _m(
+        "list-ignores-limit/max-limit-5", "listing", "--fault list-ignores-limit --max-limit 5", "SJ-LIST-004"
+    ),
+    _m("paging-overlap", "listing", "--fault paging-overlap", "SJ-LIST-006", representative=True),
+    _m("paging-overlap/max-limit-5", "listing", "--fault paging-overlap --max-limit 5", "SJ-LIST-006"),
+    _m("sort-ignored", "listing", "--fault sort-ignored", "SJ-LIST-009"),
+    _m(
+        "sort-ignored/default-order-asc", "listing", "--fault sort-ignored --default-order asc", "SJ-LIST-009"
+    ),
+    _m("total-count-wrong", "listing", "--fault total-count-wrong", "SJ-LIST-007"),
+    _m(
+        "property-filter-ignored",
+        "listing",
+        "--fault property-filter-ignored",
+        "SJ-LIST-010 SJ-LIST-011",
+        "SJ-LIST-010,SJ-LIST-011",
+        pending_note="Listing ignores every property= filter (app.py, list_jobs: treat query.properties "
+        "as empty when the fault is on).",
+    ),
+    # -- bulk-get ---------------------------------------------------------------------------------------
+    _m(
+        "bulk-missing-result",
+        "bulk-get",
+        "--fault bulk-missing-result",
+        "SJ-BULK-003",
+        representative=True,
+    ),
+    _m(
+        "bulk-missing-result/bulk-unknown-error",
+        "bulk-get",
+        "--fault bulk-missing-result --bulk-unknown error",
+        "SJ-BULK-003",
+    ),
+    _m(
+        "bulk-results-list",
+        "bulk-get",
+        "--fault bulk-results-list",
+        "SJ-BULK-001 SJ-BULK-003 SJ-HTTP-003",
+        "SJ-BULK-001,SJ-BULK-003",
+    ),
+    _m(
+        "bulk-wrong-job",
+        "bulk-get",
+        "--fault bulk-wrong-job",
+        "SJ-BULK-002",
+        "SJ-BULK-002,SJ-BULK-003",
+        pending_note="With two or more jobs found, bulk-get lists each under the id of the next one "
+        "(rotated by one), so results[id].id != id (app.py, bulk_get: rotate the values of `found` "
+        "before `results` is built).",
+    ),
+    # -- auth and isolation -----------------------------------------------------------------------------
+    _m(
+        "no-auth",
+        "auth",
+        "--fault no-auth",
+        "SJ-AUTH-001 SJ-AUTH-002 SJ-AUTH-003 SJ-AUTH-004 SJ-AUTH-009",
+        "SJ-AUTH-001,SJ-AUTH-003",
+    ),
+    _m("any-token-accepted", "auth", "--fault any-token-accepted", "SJ-AUTH-002", representative=True),
+    _m(
+        "sandbox-leak",
+        "auth",
+        "--fault sandbox-leak",
+        "SJ-AUTH-006 SJ-LIST-012",
+        "SJ-AUTH-006,SJ-LIST-012",
+        representative=True,
+    ),
+    # -- bad input --------------------------------------------------------------------------------------
+    _m("empty-array-accepted", "bad-input", "--fault empty-array-accepted", "SJ-CREATE-008"),
+    _m(
+        "malformed-body-500",
+        "bad-input",
+        "--fault malformed-body-500",
+        "SJ-CREATE-010 SJ-ERROR-001 SJ-BULK-006",
+        "SJ-CREATE-010",
+        representative=True,
+    ),
+    _m(
+        "unknown-segment-accepted",
+        "bad-input",
+        "--fault unknown-segment-accepted",
+        "SJ-CREATE-009",
+        pending_note="Create accepts an unknown segment definition and creates a job for it (app.py, "
+        "_segment_ids: skip the knows_segment check when the fault is on).",
+    ),
+)
+
+BY_NAME: Mapping[str, Mutant] = {m.name: m for m in MUTANTS}
+
+#: set to 1 to run the whole catalog (and every seed of the honest variants) without ``-m slow``
+FULL_RUN_VARIABLE = "SEGJOBS_FULL_MUTANTS"
+
+
+def full_run_requested(markexpr: str) -> bool:
+    """Whether the whole catalog runs: ``SEGJOBS_FULL_MUTANTS=1``, or a ``-m`` expression selecting slow."""
+    if os.environ.get(FULL_RUN_VARIABLE) == "1":
+        return True
+    return "slow" in markexpr and "not slow" not in markexpr
+
+
+def live_mutants() -> tuple[Mutant, ...]:
+    """The mutants the reference server can plant today."""
+    return tuple(m for m in MUTANTS if not m.missing_faults)
+
+
+def pending_mutants() -> tuple[Mutant, ...]:
+    return tuple(m for m in MUTANTS if m.missing_faults)
+
+
+@dataclass(frozen=True)
+class HonestVariant:
+    """Doc-compatible server settings the suite must judge conformant. ``env`` goes to both the server
+    and the run (they must agree on the tenant)."""
+
+    name: str
+    flags: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def run_env(self) -> dict[str, str]:
+        return {**RUN_ENV, **self.env}
+
+
+CUSTOM_TENANT = {
+    "SEGJOBS_ACCESS_TOKEN": "variant-token-8d1f",
+    "SEGJOBS_API_KEY": "variant-key-52ac",
+    "SEGJOBS_IMS_ORG": "1234567890ABCDEF12345678@AdobeOrg",
+    "SEGJOBS_SANDBOX_NAME": "prod-eu",
+    "SEGJOBS_SECOND_SANDBOX_NAME": "dev-eu",
+    "SEGJOBS_SEGMENT_IDS": "11111111-2222-4333-8444-555555555555,66666666-7777-4888-9999-aaaaaaaaaaaa",
+    "SEGJOBS_FAILING_SEGMENT_ID": "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff",
+}
+
+HONEST_VARIANTS: tuple[HonestVariant, ...] = (
+    HonestVariant("fast-jobs", ("--job-seconds", "0.05"), note="jobs end before a poller sees them run"),
+    HonestVariant("slow-jobs", ("--job-seconds", "4"), note="jobs outlive many polls"),
+    HonestVariant(
+        "bulk-unknown-error", ("--bulk-unknown", "error"), note="unknown ids listed as 404 entries"
+    ),
+    HonestVariant("cancel-direct", ("--cancel-direct",), note="cancel skips CANCELLING"),
+    HonestVariant("extra-fields", ("--extra-fields",), note="undocumented fields on jobs and pages"),
+    HonestVariant("max-limit-5", ("--max-limit", "5"), note="pages of at most 5, larger limits clamped"),
+    HonestVariant("default-order-asc", ("--default-order", "asc"), note="oldest first without sort"),
+    HonestVariant(
+        "all-variants",
+        (
+            "--job-seconds",
+            "0.3",
+            "--bulk-unknown",
+            "error",
+            "--cancel-direct",
+            "--extra-fields",
+            "--max-limit",
+            "5",
+            "--default-order",
+            "asc",
+        ),
+        note="every choice above at once",
+    ),
+    HonestVariant(
+        "custom-tenant",
+        ("--job-seconds", "0.5"),
+        env={**RUN_ENV, **CUSTOM_TENANT},
+        note="other credentials, org, sandbox names and segment definitions (server and run agree)",
+    ),
+)

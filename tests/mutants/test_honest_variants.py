@@ -1,0 +1,76 @@
+"""Honest variants are judged conformant: no false positives on choices the doc leaves open.
+
+Every variant runs once (seed 1) by default; seeds 2 and 3 run with ``-m slow`` or
+``SEGJOBS_FULL_MUTANTS=1``. Beyond exit 0, no requirement of any level may fail or error: a failed SHOULD
+on an honest server is a false positive too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutant_catalog import HONEST_VARIANTS, HonestVariant, full_run_requested
+from selftest import run_suite
+
+RUN_BOUND_S = 300
+
+
+def _id(variant: HonestVariant) -> str:
+    return variant.name
+
+
+def assert_conformant(variant: HonestVariant, seed: int, tmp_path: Path, reference_server: Any) -> None:
+    server = reference_server(list(variant.flags), env=dict(variant.env))
+    run = run_suite(
+        tmp_path,
+        "--base-url",
+        server.base_url,
+        "--profile",
+        "quick",
+        "--seed",
+        str(seed),
+        env=variant.run_env,
+        timeout=RUN_BOUND_S,
+    )
+    output = run.stdout + run.stderr
+    assert run.results is not None, output[-4000:]
+    wrong = {
+        r["id"]: [f["message"][:600] for f in r["failures"]]
+        for r in run.results["requirements"]
+        if r["outcome"] in ("fail", "error")
+    }
+    detail = (
+        f"variant {variant.name} seed {seed}: exit {run.returncode}; not passed: {wrong}\n{output[-3000:]}"
+    )
+    assert run.returncode == 0, detail
+    assert run.results["verdict"] == "conformant", detail
+    assert not wrong, detail
+    # every MUST was exercised, so conformant is not the absence of evidence
+    unexercised = [
+        r["id"] for r in run.results["requirements"] if r["level"] == "MUST" and r["outcome"] != "pass"
+    ]
+    assert not unexercised, f"variant {variant.name}: MUST requirements not passed: {unexercised}"
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+
+
+@pytest.mark.parametrize("variant", HONEST_VARIANTS, ids=_id)
+def test_honest_variant_is_conformant(variant: HonestVariant, tmp_path: Path, reference_server: Any) -> None:
+    assert_conformant(variant, 1, tmp_path, reference_server)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3])
+@pytest.mark.parametrize("variant", HONEST_VARIANTS, ids=_id)
+def test_honest_variant_is_conformant_with_other_seeds(
+    variant: HonestVariant, seed: int, tmp_path: Path, reference_server: Any, request: pytest.FixtureRequest
+) -> None:
+    if not full_run_requested(str(request.config.getoption("markexpr", "") or "")):
+        pytest.skip("more seeds run with -m slow or SEGJOBS_FULL_MUTANTS=1")
+    assert_conformant(variant, seed, tmp_path, reference_server)
+
+
+def test_at_least_five_variants_with_distinct_settings() -> None:
+    assert len(HONEST_VARIANTS) >= 5
+    assert len({(v.flags, tuple(sorted(v.env.items()))) for v in HONEST_VARIANTS}) == len(HONEST_VARIANTS)

@@ -1,0 +1,104 @@
+"""Every mutant of the catalog is caught: the suite exits 1, non-conformant, with an expected ID failed.
+
+A representative subset (one or two per area) runs by default; the whole catalog runs with ``-m slow`` or
+``SEGJOBS_FULL_MUTANTS=1``. Pending mutants (the server has no switch for their fault yet) are skipped with
+what the switch must do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutant_catalog import AREAS, MUTANTS, Mutant, full_run_requested
+from selftest import run_suite
+
+from conformance._spec import load_requirements
+
+#: a mutant run is a few seconds; this bound only catches a run that is stuck
+RUN_BOUND_S = 240
+
+
+def full_catalog_requested(config: pytest.Config) -> bool:
+    return full_run_requested(str(config.getoption("markexpr", "") or ""))
+
+
+def _id(mutant: Mutant) -> str:
+    return mutant.name
+
+
+def assert_caught(mutant: Mutant, tmp_path: Path, reference_server: Any) -> None:
+    if mutant.missing_faults:
+        pytest.skip(
+            f"pending: the reference server has no fault {mutant.missing_faults[0]!r}; {mutant.pending_note}"
+        )
+    server = reference_server(list(mutant.server_args))
+    run = run_suite(
+        tmp_path,
+        "--base-url",
+        server.base_url,
+        "--profile",
+        "quick",
+        "--select",
+        mutant.select,
+        "--seed",
+        "1",
+        env=mutant.run_env,
+        timeout=RUN_BOUND_S,
+    )
+    output = run.stdout + run.stderr
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+    assert run.results is not None, output[-4000:]
+    failed = run.failed()
+    detail = (
+        f"exit {run.returncode}, verdict {run.results['verdict']}, failed {sorted(failed)}\n{output[-3000:]}"
+    )
+    assert run.returncode == 1, detail
+    assert run.results["verdict"] == "nonconformant", detail
+    assert failed & set(mutant.expected), f"none of {list(mutant.expected)} failed; {detail}"
+
+
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.representative], ids=_id)
+def test_representative_mutant_is_caught(mutant: Mutant, tmp_path: Path, reference_server: Any) -> None:
+    assert_caught(mutant, tmp_path, reference_server)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if not m.representative], ids=_id)
+def test_mutant_is_caught(
+    mutant: Mutant, tmp_path: Path, reference_server: Any, request: pytest.FixtureRequest
+) -> None:
+    if not full_catalog_requested(request.config):
+        pytest.skip("the whole mutant catalog runs with -m slow or SEGJOBS_FULL_MUTANTS=1")
+    assert_caught(mutant, tmp_path, reference_server)
+
+
+# -- the catalog itself ----------------------------------------------------------------------------------
+def test_catalog_is_large_and_names_are_unique() -> None:
+    names = [m.name for m in MUTANTS]
+    assert len(set(names)) == len(names)
+    assert len([m for m in MUTANTS if not m.missing_faults]) >= 30
+
+
+def test_every_fault_switch_of_the_server_has_a_mutant() -> None:
+    from conformance.reference.faults import FAULTS
+
+    planted = {f for m in MUTANTS for f in m.faults}
+    assert set(FAULTS) <= planted, f"faults without a mutant: {sorted(set(FAULTS) - planted)}"
+
+
+def test_every_area_has_a_representative() -> None:
+    assert {m.area for m in MUTANTS} == set(AREAS)
+    assert {m.area for m in MUTANTS if m.representative} == set(AREAS)
+    assert 7 <= len([m for m in MUTANTS if m.representative]) <= 12
+
+
+def test_expected_ids_are_musts_the_selection_reaches() -> None:
+    levels = {r["id"]: r["level"] for r in load_requirements()}
+    for mutant in MUTANTS:
+        assert mutant.expected, mutant.name
+        assert all(levels.get(i) == "MUST" for i in mutant.expected), (mutant.name, mutant.expected)
+        terms = [t.strip().upper() for t in mutant.select.split(",")]
+        assert any(i.startswith(t) for i in mutant.expected for t in terms), (mutant.name, mutant.select)
+        assert mutant.pending_note or not mutant.missing_faults, mutant.name
