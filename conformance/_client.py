@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from conformance._redact import Redactor
@@ -111,6 +112,81 @@ class Redirected(TransportError):
     requirement = "SJ-HTTP-005"
 
 
+class _Deadline(threading.local):
+    """The moment the answer being read must be complete by (per thread: one exchange at a time)."""
+
+    at: float | None = None
+
+
+_deadline = _Deadline()
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """Every read and write waits at most until the exchange's deadline, not a fresh read timeout each time:
+    a server that trickles its head or body a byte at a time is cut off too."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    @staticmethod
+    def _bounded(timeout: float | None) -> float | None:
+        if _deadline.at is None:
+            return timeout
+        left = _deadline.at - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("the answer did not complete in time")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._bounded(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._bounded(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, self._bounded(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover
+        self._backend.sleep(seconds)
+
+
+def _transport_with_deadlines(limits: httpx.Limits) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False, retries=0)
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend()  # httpx exposes no public hook for the network backend
+    return transport
+
+
 @dataclass
 class Stats:
     requests: int = 0
@@ -143,7 +219,7 @@ class ApiClient:
         self.headers = dict(headers)
         self.redactor = redactor
         self.read_timeout = read_timeout
-        #: an answer that keeps dripping bytes never trips the read timeout; this bounds the whole body
+        #: an answer that keeps dripping bytes never trips the read timeout; this bounds the whole exchange
         self.total_timeout = 2 * read_timeout
         self.max_response_bytes = max_response_bytes
         self.max_429_retries = max_429_retries
@@ -152,11 +228,12 @@ class ApiClient:
         timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
         self._http = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            transport=transport if transport is not None else _transport_with_deadlines(limits),
+            limits=limits,
             trust_env=False,
         )
 
@@ -200,8 +277,9 @@ class ApiClient:
             if not any(k.lower() == "content-type" for k in merged):
                 merged["Content-Type"] = "application/json"
         url = self.url(path)
-        if urlsplit(url).netloc != urlsplit(self.base_url).netloc:
-            # credentials are only ever sent to the configured host
+        target, home = urlsplit(url), urlsplit(self.base_url)
+        if (target.scheme, target.netloc) != (home.scheme, home.netloc):
+            # credentials are only ever sent to the configured scheme, host and port
             merged = {
                 k: v
                 for k, v in merged.items()
@@ -229,9 +307,26 @@ class ApiClient:
         base = Exchange(method, str(request.url), sent_headers, content, redactor=self.redactor)
         self.stats.count()
         started = time.monotonic()
+        _deadline.at = started + self.total_timeout
+        try:
+            return self._exchange(request, base, started)
+        finally:
+            _deadline.at = None
+
+    def _too_slow(self, started: float) -> bool:
+        return time.monotonic() - started >= self.total_timeout - 0.05
+
+    def _exchange(self, request: httpx.Request, base: Exchange, started: float) -> Exchange:
+        method = request.method
         try:
             response = self._http.send(request, stream=True)
         except httpx.TimeoutException as exc:
+            if self._too_slow(started):
+                raise TargetTimeout(
+                    f"{method} {request.url.path}: the answer's head took longer than {self.total_timeout}s "
+                    "in all (it arrives, but too slowly)",
+                    base,
+                ) from None
             raise TargetTimeout(
                 f"no answer to {method} {request.url.path} within the timeouts "
                 f"(connect/read {self._http.timeout.connect}s/{self.read_timeout}s): {type(exc).__name__}",
@@ -248,12 +343,6 @@ class ApiClient:
             try:
                 for chunk in response.iter_bytes():
                     body += chunk
-                    if time.monotonic() - started > self.total_timeout:
-                        raise TargetTimeout(
-                            f"{method} {request.url.path}: the answer took longer than {self.total_timeout}s "
-                            "in all (it arrives, but too slowly)",
-                            _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
-                        )
                     if len(body) > self.max_response_bytes:
                         raise ProtocolViolation(
                             f"{method} {request.url.path}: the answer exceeds "
@@ -261,10 +350,14 @@ class ApiClient:
                             _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
                         )
             except httpx.TimeoutException:
+                why = (
+                    f"took longer than {self.total_timeout}s in all (it arrives, but too slowly)"
+                    if self._too_slow(started)
+                    else f"did not arrive within the read timeout ({self.read_timeout}s)"
+                )
                 raise TargetTimeout(
-                    f"{method} {request.url.path}: the body did not arrive within the read timeout "
-                    f"({self.read_timeout}s)",
-                    _with_response(base, response, bytes(body), started),
+                    f"{method} {request.url.path}: the body {why}",
+                    _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
                 ) from None
             except httpx.HTTPError as exc:
                 raise ProtocolViolation(

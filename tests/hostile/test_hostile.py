@@ -7,7 +7,6 @@ broke, exit 1 or 3, never show a traceback of the suite, and never send or echo 
 from __future__ import annotations
 
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,16 +40,7 @@ RUN_BOUND_S = 180
 #: the run ends about two read timeouts after it starts)
 DRIP_HEAD_BOUND_S = 20
 
-#: the client caps the time to a whole answer only once body bytes arrive; a head that trickles in
-#: is never cut (reported as a suite bug; the run then outlives its bound)
-HEAD_CAP_MISSING = pytest.mark.xfail(
-    strict=True,
-    raises=subprocess.TimeoutExpired,
-    reason="conformance._client: the 2x read-timeout cap is not applied while the response head arrives",
-)
-CASES = [
-    pytest.param(m, marks=[HEAD_CAP_MISSING, pytest.mark.slow]) if m == "drip-head" else m for m in EXPECTED
-]
+CASES = list(EXPECTED)
 
 
 def _second_loopback_binds() -> bool:

@@ -112,3 +112,14 @@ def test_every_429_answer_is_kept_for_the_retry_after_check() -> None:
     assert api.list_jobs().status == 429
     assert [e.status for e in api.stats.throttled] == [429]
     assert api.stats.throttled[0].header("retry-after") is None
+
+
+def test_credentials_never_go_over_another_scheme_to_the_same_host() -> None:
+    sent: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers)
+        return httpx.Response(200, json={})
+
+    client(httpx.MockTransport(handler)).request("GET", "https://127.0.0.1:9/segment/jobs")
+    assert "authorization" not in sent[0] and "x-api-key" not in sent[0]
