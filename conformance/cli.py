@@ -19,6 +19,18 @@ from conformance._config import PROFILES, ConfigError, load_settings
 EXIT_USAGE = 2
 EXIT_RUN_ERROR = 3
 
+#: pytest arguments that make "the suite": its own ini (no user config leaks in), the plugin, the test package
+SUITE_ARGS = (
+    "-c",
+    str(Path(__file__).with_name("suite") / "pytest.ini"),
+    "-p",
+    "conformance.plugin",
+    "--pyargs",
+    "conformance.suite",
+    "-p",
+    "no:cacheprovider",
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -144,19 +156,7 @@ def suite_tests_by_requirement() -> dict[str, list[str]]:
                 for req in requirements_of(item):
                     found.setdefault(req, []).append(item.nodeid)
 
-    ini = Path(__file__).with_name("suite") / "pytest.ini"
-    args = [
-        "-c",
-        str(ini),
-        "-p",
-        "conformance.plugin",
-        "--pyargs",
-        "conformance.suite",
-        "--collect-only",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-    ]
+    args = [*SUITE_ARGS, "--collect-only", "-q"]
     with contextlib.redirect_stdout(io.StringIO()) as out:
         code = pytest.main(args, plugins=[Recorder()])
     if code != 0:
@@ -207,16 +207,8 @@ def _run(args: argparse.Namespace) -> int:
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     results_path = report_dir / "results.json"
-    ini = Path(__file__).with_name("suite") / "pytest.ini"  # the suite's own ini: no user config leaks in
     pytest_args = [
-        "-c",
-        str(ini),
-        "-p",
-        "conformance.plugin",
-        "--pyargs",
-        "conformance.suite",
-        "-p",
-        "no:cacheprovider",
+        *SUITE_ARGS,
         "--tb=no",
         "-rN",  # the per-requirement summary replaces pytest's short summary
         "-q" if not args.verbose else "-v",

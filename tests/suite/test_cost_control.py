@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selftest import run_suite
 
 from conformance._config import load_settings
 
@@ -37,25 +38,10 @@ def run_env(extra: dict[str, str]) -> dict[str, str]:
 @pytest.mark.slow
 def test_jobs_left_running_are_cancelled_at_the_end(tmp_path: Path, reference_server: Any) -> None:
     server = reference_server(["--job-seconds", "120"])
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "--profile",
-            "quick",
-            "--base-url",
-            server.base_url,
-            "--report-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=run_env({"SEGJOBS_JOB_TIMEOUT": "1"}),
+    run = run_suite(
+        tmp_path, "--profile", "quick", "--base-url", server.base_url, env={"SEGJOBS_JOB_TIMEOUT": "1"}
     )
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # the jobs cannot finish within 1 s
+    assert run.returncode == 1, run.stdout + run.stderr  # the jobs cannot finish within 1 s
     statuses = statuses_on(server.base_url)
     assert statuses, "the run created jobs"
     assert not {s for s in statuses.values() if s in RUNNING}, statuses
