@@ -18,6 +18,7 @@ waits on the disk. Faults (:mod:`.faults`) are checked where the behaviour they 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -126,11 +127,15 @@ class SegmentJobsApi:
         self._reads_of: dict[str, int] = {}  # fault finished-regresses
         self._creates = 0  # fault duplicate-ids
         self._last_created_id: str | None = None  # fault duplicate-ids
+        self._presented: dict[str, int] = {}  # fault creation-time-drifts
 
     # -- operations -------------------------------------------------------------------------------------
 
     async def list_jobs(self, request: Request) -> Response:
         tenant = self._tenant(request)
+        limit_text = request.query_params.get("limit")
+        if self._fault("bad-limit-500") and limit_text is not None and not _positive_integer(limit_text):
+            raise ApiError(500, "Internal error while reading limit.")
         try:
             query = listing.parse_query(request.query_params.multi_items(), max_limit=self.settings.max_limit)
         except listing.QueryError as error:
@@ -142,12 +147,13 @@ class SegmentJobsApi:
         start = query.start
         limit = None if self._fault("list-ignores-limit") else query.limit
         end = None if limit is None else start + limit
+        properties = () if self._fault("property-filter-ignored") else query.properties
 
-        if query.properties:
+        if properties:
             # Property paths reach into any field, so these filters run on the rendered jobs.
             _, records = await run_in_threadpool(self.store.select, tenant.scope, status=status, order=order)
             rendered = [(record, render_job(record, self.settings)) for record in records]
-            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in query.properties)]
+            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in properties)]
             total = len(matching)
             children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
         else:
@@ -155,11 +161,14 @@ class SegmentJobsApi:
                 self.store.select, tenant.scope, status=status, order=order, start=start, limit=limit
             )
             children = [self._present(record) for record in records]
+        if self._fault("start-beyond-end-404") and start > 0 and start >= total:
+            raise ApiError(404, f"No segment jobs from start={start}: there are {total}.")
 
         next_link: dict[str, str] = {}
         if end is not None and end < total:
             next_start = end - 1 if self._fault("paging-overlap") else end
-            next_link = {"href": query.next_href(next_start)}
+            linked = listing.ListQuery(limit=query.limit) if self._fault("next-link-drops-filters") else query
+            next_link = {"href": linked.next_href(next_start)}
         page: dict[str, Any] = {
             "_page": {
                 "totalCount": total + 1 if self._fault("total-count-wrong") else total,
@@ -171,25 +180,19 @@ class SegmentJobsApi:
         if self.settings.extra_fields:
             page["_page"]["limit"] = query.limit
             page["_meta"] = {"engine": "segment-jobs-reference"}
-        return JSONResponse(page)
+        if self._fault("page-json-truncated"):
+            return Response(json.dumps(page)[:-1], media_type="application/json")
+        return self._json(page)
 
     async def create_job(self, request: Request) -> Response:
-        tenant = self._tenant(request)
-        segment_ids = self._segment_ids(await self._json_body(request))
-        if self._fault("never-finishes"):
-            outcome: Status | None = None
-        elif self.settings.failing_segment_id in segment_ids:
-            outcome = Status.FAILED
-        else:
-            outcome = Status.SUCCEEDED
-        record = await run_in_threadpool(
-            self.store.create,
-            tenant.scope,
-            tenant.sandbox.name,
-            segment_ids,
-            round(self.settings.job_seconds * 1000),
-            outcome,
-        )
+        try:
+            tenant = self._tenant(request)
+        except GatewayRejected as refused:
+            if self._fault("refused-create-creates") and refused.rejection.status == 401:
+                with contextlib.suppress(ApiError):
+                    await self._store_job(self._tenant(request, gateway=False), request)
+            raise
+        record = await self._store_job(tenant, request)
         job = self._present(record)
         if self._fault("new-not-new"):
             job["status"] = Status.QUEUED.value
@@ -198,17 +201,40 @@ class SegmentJobsApi:
             if self._creates % 2 == 0 and self._last_created_id is not None:
                 job["id"] = self._last_created_id
             self._last_created_id = record.id
-        return JSONResponse(job, status_code=201 if self._fault("create-201") else 200)
+        return self._json(job, status_code=201 if self._fault("create-201") else 200)
+
+    async def _store_job(self, tenant: Tenant, request: Request) -> JobRecord:
+        """The job the create request asks for, stored in the tenant's sandbox."""
+        segment_ids = self._segment_ids(await self._json_body(request))
+        if self._fault("segments-reversed"):
+            segment_ids.reverse()
+        if self._fault("never-finishes"):
+            outcome: Status | None = None
+        elif self.settings.failing_segment_id in segment_ids:
+            outcome = Status.FAILED
+        else:
+            outcome = Status.SUCCEEDED
+        record: JobRecord = await run_in_threadpool(
+            self.store.create,
+            tenant.scope,
+            tenant.sandbox.name,
+            segment_ids,
+            round(self.settings.job_seconds * 1000),
+            outcome,
+        )
+        return record
 
     async def get_job(self, request: Request) -> Response:
         tenant = self._tenant(request)
         job_id = request.path_params["segmentJobId"]
         record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
+        if record is not None and record.status == Status.CANCELLED and self._fault("cancelled-job-404"):
+            record = None
         if record is None:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
             raise ApiError(404, f"Segment job '{job_id}' not found.")
-        return JSONResponse(self._present(record))
+        return self._json(self._present(record))
 
     async def bulk_get(self, request: Request) -> Response:
         tenant = self._tenant(request)
@@ -216,10 +242,15 @@ class SegmentJobsApi:
         found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
         if self._fault("bulk-missing-result") and found:
             found.pop(list(found)[-1])
+        if self._fault("bulk-wrong-job") and len(found) >= 2:
+            records = list(found.values())
+            found = dict(zip(found, records[1:] + records[:1], strict=True))
         results: dict[str, Any] = {}
         for job_id in dict.fromkeys(job_ids):
             if job_id in found:
                 results[job_id] = self._present(found[job_id])
+            elif self._fault("bulk-unknown-shown-as-job"):
+                results[job_id] = {"id": job_id, "status": Status.NEW.value}
             elif self.settings.bulk_unknown == "error":
                 results[job_id] = {
                     "id": job_id,
@@ -228,11 +259,15 @@ class SegmentJobsApi:
                     "detail": f"Segment job '{job_id}' not found.",
                 }
         body = {"results": list(results.values()) if self._fault("bulk-results-list") else results}
-        return JSONResponse(body, status_code=200 if self._fault("bulk-200") else 207)
+        return self._json(body, status_code=200 if self._fault("bulk-200") else 207)
 
     async def cancel_job(self, request: Request) -> Response:
         tenant = self._tenant(request)
         job_id = request.path_params["segmentJobId"]
+        if self._fault("second-cancel-500"):
+            current = await run_in_threadpool(self.store.get, tenant.scope, job_id)
+            if current is not None and current.status in (Status.CANCELLING, Status.CANCELLED):
+                raise ApiError(500, "Cancel failed.")
         if self._fault("cancel-ignored"):
             record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
         else:
@@ -244,6 +279,8 @@ class SegmentJobsApi:
                 even_finished=self._fault("cancel-changes-finished"),
             )
         if record is None:
+            if self._fault("cancel-unknown-204"):
+                return Response(status_code=204)
             raise ApiError(404, f"Segment job '{job_id}' not found.")
         if self._fault("cancel-200-body"):
             return JSONResponse(_cancel_message(job_id))
@@ -253,15 +290,17 @@ class SegmentJobsApi:
 
     # -- request handling -------------------------------------------------------------------------------
 
-    def _tenant(self, request: Request) -> Tenant:
-        """Pass the gateway, and find the sandbox the request addresses."""
-        if not self._fault("no-auth"):
+    def _tenant(self, request: Request, *, gateway: bool = True) -> Tenant:
+        """Pass the gateway (unless ``gateway`` is False), and find the sandbox the request addresses."""
+        if gateway and not self._fault("no-auth"):
             rejection = auth.check_credentials(
                 request.headers, self.settings, any_token=self._fault("any-token-accepted")
             )
             if rejection is not None:
                 raise GatewayRejected(rejection)
         sandbox = auth.select_sandbox(request.headers, self.settings)
+        if sandbox is None and self._fault("unknown-sandbox-default"):
+            sandbox = self.settings.default_sandbox
         if sandbox is None:
             known = ", ".join(s.name for s in self.settings.sandboxes)
             raise ApiError(
@@ -275,7 +314,7 @@ class SegmentJobsApi:
     async def _json_body(self, request: Request) -> Any:
         """The JSON body of a POST: ``Content-Type: application/json``, at most ``max_body_bytes``."""
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media_type != "application/json":
+        if media_type != "application/json" and not self._fault("content-type-ignored"):
             raise ApiError(400, "The request body must be JSON, sent with Content-Type: application/json.")
         limit = self.settings.max_body_bytes
         too_large = ApiError(413, f"The request body is larger than {limit} bytes.")
@@ -307,7 +346,7 @@ class SegmentJobsApi:
                     400, f'Element {index} of the body is not an object with a string "segmentId".'
                 )
             segment_id = element["segmentId"]
-            if not self.settings.knows_segment(segment_id):
+            if not self.settings.knows_segment(segment_id) and not self._fault("unknown-segment-accepted"):
                 raise ApiError(400, f"Segment definition '{segment_id}' does not exist.")
             segment_ids.append(segment_id)
         return segment_ids
@@ -334,6 +373,15 @@ class SegmentJobsApi:
             reads = self._reads_of[record.id] = self._reads_of.get(record.id, 0) + 1
             if reads % 2 == 0:
                 job["status"] = Status.PROCESSING.value
+        if self._fault("succeeded-without-batch") and record.status == Status.SUCCEEDED:
+            job.pop("batchId", None)
+        if self._fault("failed-without-errors"):
+            job.pop("errors", None)
+        if self._fault("total-time-off") and "totalTimeInMs" in job.get("metrics", {}).get("totalTime", {}):
+            job["metrics"]["totalTime"]["totalTimeInMs"] += 1
+        if self._fault("creation-time-drifts"):
+            drift = self._presented[record.id] = self._presented.get(record.id, -1) + 1
+            job["creationTime"] += drift
         if self._fault("update-time-backwards") and record.status != Status.NEW:
             job["updateTime"] = record.timeline.created_ms - 1000
             job["updateEpoch"] = job["updateTime"] // 1000
@@ -351,6 +399,15 @@ class SegmentJobsApi:
 
     def _fault(self, name: str) -> bool:
         return faults.is_on(self.settings.faults, name)
+
+    def _json(self, body: Any, status_code: int = 200) -> Response:
+        """A successful JSON answer."""
+        media_type = "text/plain" if self._fault("wrong-content-type") else None
+        return JSONResponse(body, status_code=status_code, media_type=media_type)
+
+
+def _positive_integer(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) > 0
 
 
 def _cancel_message(job_id: str) -> dict[str, Any]:

@@ -177,8 +177,9 @@ def test_update_epoch_is_update_time_in_seconds(fleet: Fleet, kit: Kit, jobs: Jo
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.requirement("SJ-CREATE-012")
+@pytest.mark.requirement("SJ-CREATE-012", "SJ-CREATE-003")
 def test_a_job_may_run_several_segment_definitions(jobs: JobTracker, settings: Settings, kit: Kit) -> None:
+    """The only check of the order SJ-CREATE-003 asks for: the fleet's jobs run one definition each."""
     if len(settings.segment_ids) < 2:
         pytest.skip("disabled: needs two segment definitions in SEGJOBS_SEGMENT_IDS")
     wanted = list(settings.segment_ids[:2])

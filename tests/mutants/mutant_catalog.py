@@ -3,8 +3,10 @@
 A mutant is the reference server started with the flags that plant one fault (``--fault NAME``, sometimes
 together with an honest variant, so the fault is caught whichever doc-compatible choice it hides behind),
 the requirement IDs of which at least one must fail, and the ``--select`` expression that reaches them
-quickly. A mutant whose fault switch the server does not have yet is *pending*: it is listed, and skipped
-until the switch exists.
+quickly, in the quick profile unless the check that catches it belongs to the standard one (the quick
+profile keeps to its budget of created jobs). A fault that breaks only a SHOULD is a *strict* mutant: its run
+passes ``--strict``, under which a failed SHOULD makes the verdict non-conformant too. A mutant whose fault
+switch the server does not have yet is *pending*: it is listed, and skipped until the switch exists.
 
 Honest variants are the opposite: settings that make different choices the doc leaves open. The suite must
 judge every one of them conformant.
@@ -46,6 +48,10 @@ class Mutant:
     env: Mapping[str, str] = field(default_factory=dict)
     #: one of the few run by default (one or two per area)
     representative: bool = False
+    #: the fault breaks a SHOULD only: the run passes --strict
+    strict: bool = False
+    #: the run's profile: quick, or standard where only a standard check can see the fault
+    profile: str = "quick"
     #: for a pending mutant: what the missing switch does and where it goes
     pending_note: str = ""
 
@@ -79,6 +85,8 @@ def _m(
     *,
     env: Mapping[str, str] | None = None,
     representative: bool = False,
+    strict: bool = False,
+    profile: str = "quick",
     pending_note: str = "",
 ) -> Mutant:
     ids = tuple(expected.split())
@@ -90,6 +98,8 @@ def _m(
         select=select or ids[0],
         env=dict(env or {}),
         representative=representative,
+        strict=strict,
+        profile=profile,
         pending_note=pending_note,
     )
 
@@ -124,6 +134,16 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-LIFECYCLE-001 SJ-CREATE-002 SJ-CREATE-006 SJ-GET-003",
         "SJ-LIFECYCLE-001,SJ-CREATE-002",
     ),
+    # the fleet's jobs run one segment definition each; the create of two runs in the standard profile
+    _m(
+        "segments-reversed",
+        "shapes",
+        "--fault segments-reversed",
+        "SJ-CREATE-003",
+        representative=True,
+        profile="standard",
+    ),
+    _m("page-json-truncated", "shapes", "--fault page-json-truncated", "SJ-HTTP-002"),
     # -- status codes -----------------------------------------------------------------------------------
     _m("create-201", "status-codes", "--fault create-201", "SJ-CREATE-001 SJ-ERROR-003", representative=True),
     _m("bulk-200", "status-codes", "--fault bulk-200", "SJ-BULK-001 SJ-ERROR-003"),
@@ -143,21 +163,27 @@ MUTANTS: tuple[Mutant, ...] = (
         representative=True,
     ),
     _m("unknown-id-500", "status-codes", "--fault unknown-id-500", "SJ-GET-002 SJ-ERROR-001"),
+    _m("cancel-unknown-204", "status-codes", "--fault cancel-unknown-204", "SJ-CANCEL-006"),
+    _m("wrong-content-type", "status-codes", "--fault wrong-content-type", "SJ-HTTP-001"),
     _m(
-        "cancel-unknown-204",
+        "wrong-content-type/extra-fields",
         "status-codes",
-        "--fault cancel-unknown-204",
-        "SJ-CANCEL-006",
-        pending_note="Cancel of an unknown id answers 204 instead of 404 (app.py, cancel_job: the "
-        "`if record is None` branch returns Response(status_code=204) when the fault is on).",
+        "--fault wrong-content-type --extra-fields",
+        "SJ-HTTP-001",
     ),
     _m(
-        "wrong-content-type",
+        "second-cancel-500",
         "status-codes",
-        "--fault wrong-content-type",
-        "SJ-HTTP-001",
-        pending_note="Successful JSON answers (job, page, bulk-get) are sent as text/plain (app.py: "
-        "list_jobs, create_job, get_job and bulk_get pass media_type='text/plain' to JSONResponse).",
+        "--fault second-cancel-500",
+        "SJ-CANCEL-004 SJ-ERROR-001",
+        "SJ-CANCEL-004",
+    ),
+    _m(
+        "second-cancel-500/cancel-direct",
+        "status-codes",
+        "--fault second-cancel-500 --cancel-direct",
+        "SJ-CANCEL-004 SJ-ERROR-001",
+        "SJ-CANCEL-004",
     ),
     # -- lifecycle --------------------------------------------------------------------------------------
     _m("new-not-new", "lifecycle", "--fault new-not-new", "SJ-CREATE-002", representative=True),
@@ -187,6 +213,23 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     _m("update-time-backwards", "lifecycle", "--fault update-time-backwards", "SJ-LIFECYCLE-009"),
     _m("duplicate-ids", "lifecycle", "--fault duplicate-ids", "SJ-CREATE-005"),
+    _m("succeeded-without-batch", "lifecycle", "--fault succeeded-without-batch", "SJ-LIFECYCLE-005"),
+    _m("total-time-off", "lifecycle", "--fault total-time-off", "SJ-LIFECYCLE-006"),
+    _m("creation-time-drifts", "lifecycle", "--fault creation-time-drifts", "SJ-LIFECYCLE-008"),
+    _m("cancelled-job-404", "lifecycle", "--fault cancelled-job-404", "SJ-CANCEL-008"),
+    _m(
+        "cancelled-job-404/cancel-direct",
+        "lifecycle",
+        "--fault cancelled-job-404 --cancel-direct",
+        "SJ-CANCEL-008",
+    ),
+    _m(
+        "failed-without-errors",
+        "lifecycle",
+        "--fault failed-without-errors",
+        "SJ-LIFECYCLE-007",
+        strict=True,
+    ),
     # -- listing ----------------------------------------------------------------------------------------
     _m(
         "list-ignores-status-filter",
@@ -211,8 +254,29 @@ MUTANTS: tuple[Mutant, ...] = (
         "--fault property-filter-ignored",
         "SJ-LIST-010 SJ-LIST-011",
         "SJ-LIST-010,SJ-LIST-011",
-        pending_note="Listing ignores every property= filter (app.py, list_jobs: treat query.properties "
-        "as empty when the fault is on).",
+    ),
+    _m("bad-limit-500", "listing", "--fault bad-limit-500", "SJ-LIST-013 SJ-ERROR-001", "SJ-LIST-013"),
+    _m("start-beyond-end-404", "listing", "--fault start-beyond-end-404", "SJ-LIST-016"),
+    _m(
+        "start-beyond-end-404/max-limit-5",
+        "listing",
+        "--fault start-beyond-end-404 --max-limit 5",
+        "SJ-LIST-016",
+    ),
+    _m(
+        "next-link-drops-filters",
+        "listing",
+        "--fault next-link-drops-filters",
+        "SJ-LIST-017",
+        representative=True,
+        strict=True,
+    ),
+    _m(
+        "next-link-drops-filters/default-order-asc",
+        "listing",
+        "--fault next-link-drops-filters --default-order asc",
+        "SJ-LIST-017",
+        strict=True,
     ),
     # -- bulk-get ---------------------------------------------------------------------------------------
     _m(
@@ -241,9 +305,21 @@ MUTANTS: tuple[Mutant, ...] = (
         "--fault bulk-wrong-job",
         "SJ-BULK-002",
         "SJ-BULK-002,SJ-BULK-003",
-        pending_note="With two or more jobs found, bulk-get lists each under the id of the next one "
-        "(rotated by one), so results[id].id != id (app.py, bulk_get: rotate the values of `found` "
-        "before `results` is built).",
+        representative=True,
+    ),
+    _m(
+        "bulk-wrong-job/bulk-unknown-error",
+        "bulk-get",
+        "--fault bulk-wrong-job --bulk-unknown error",
+        "SJ-BULK-002",
+        "SJ-BULK-002,SJ-BULK-003",
+    ),
+    _m("bulk-unknown-shown-as-job", "bulk-get", "--fault bulk-unknown-shown-as-job", "SJ-BULK-004"),
+    _m(
+        "bulk-unknown-shown-as-job/bulk-unknown-error",
+        "bulk-get",
+        "--fault bulk-unknown-shown-as-job --bulk-unknown error",
+        "SJ-BULK-004",
     ),
     # -- auth and isolation -----------------------------------------------------------------------------
     _m(
@@ -262,6 +338,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-AUTH-006,SJ-LIST-012",
         representative=True,
     ),
+    _m("unknown-sandbox-default", "auth", "--fault unknown-sandbox-default", "SJ-AUTH-008"),
+    # creates refused by the gateway run in the standard profile
+    _m("refused-create-creates", "auth", "--fault refused-create-creates", "SJ-AUTH-007", profile="standard"),
     # -- bad input --------------------------------------------------------------------------------------
     _m("empty-array-accepted", "bad-input", "--fault empty-array-accepted", "SJ-CREATE-008"),
     _m(
@@ -272,14 +351,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-CREATE-010",
         representative=True,
     ),
-    _m(
-        "unknown-segment-accepted",
-        "bad-input",
-        "--fault unknown-segment-accepted",
-        "SJ-CREATE-009",
-        pending_note="Create accepts an unknown segment definition and creates a job for it (app.py, "
-        "_segment_ids: skip the knows_segment check when the fault is on).",
-    ),
+    _m("unknown-segment-accepted", "bad-input", "--fault unknown-segment-accepted", "SJ-CREATE-009"),
+    _m("content-type-ignored", "bad-input", "--fault content-type-ignored", "SJ-CREATE-011"),
 )
 
 BY_NAME: Mapping[str, Mutant] = {m.name: m for m in MUTANTS}

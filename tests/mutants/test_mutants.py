@@ -1,8 +1,8 @@
 """Every mutant of the catalog is caught: the suite exits 1, non-conformant, with an expected ID failed.
 
 A representative subset (one or two per area) runs by default; the whole catalog runs with ``-m slow`` or
-``SEGJOBS_FULL_MUTANTS=1``. Pending mutants (the server has no switch for their fault yet) are skipped with
-what the switch must do.
+``SEGJOBS_FULL_MUTANTS=1``. A strict mutant (its fault breaks a SHOULD) runs with ``--strict``. Pending
+mutants (the server has no switch for their fault yet) are skipped with what the switch must do.
 """
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ def assert_caught(mutant: Mutant, tmp_path: Path, reference_server: Any) -> None
         "--base-url",
         server.base_url,
         "--profile",
-        "quick",
+        mutant.profile,
         "--select",
         mutant.select,
         "--seed",
         "1",
+        *(("--strict",) if mutant.strict else ()),
         env=mutant.run_env,
         timeout=RUN_BOUND_S,
     )
@@ -88,17 +89,25 @@ def test_every_fault_switch_of_the_server_has_a_mutant() -> None:
     assert set(FAULTS) <= planted, f"faults without a mutant: {sorted(set(FAULTS) - planted)}"
 
 
+def test_profiles_are_quick_or_standard() -> None:
+    assert {m.profile for m in MUTANTS} <= {"quick", "standard"}
+
+
 def test_every_area_has_a_representative() -> None:
     assert {m.area for m in MUTANTS} == set(AREAS)
     assert {m.area for m in MUTANTS if m.representative} == set(AREAS)
-    assert 7 <= len([m for m in MUTANTS if m.representative]) <= 12
+    assert 7 <= len([m for m in MUTANTS if m.representative]) <= 13
 
 
 def test_expected_ids_are_musts_the_selection_reaches() -> None:
+    """MUSTs, or for a strict mutant SHOULDs (which only --strict makes count), and nothing else."""
     levels = {r["id"]: r["level"] for r in load_requirements()}
     for mutant in MUTANTS:
         assert mutant.expected, mutant.name
-        assert all(levels.get(i) == "MUST" for i in mutant.expected), (mutant.name, mutant.expected)
+        allowed = {"MUST", "SHOULD"} if mutant.strict else {"MUST"}
+        assert all(levels.get(i) in allowed for i in mutant.expected), (mutant.name, mutant.expected)
+        if mutant.strict:
+            assert any(levels.get(i) == "SHOULD" for i in mutant.expected), f"{mutant.name} needs no --strict"
         terms = [t.strip().upper() for t in mutant.select.split(",")]
         assert any(i.startswith(t) for i in mutant.expected for t in terms), (mutant.name, mutant.select)
         assert mutant.pending_note or not mutant.missing_faults, mutant.name

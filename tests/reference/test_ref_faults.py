@@ -3,6 +3,7 @@ without it. (Whether the suite notices is tested with the suite, not here.)"""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -150,6 +151,120 @@ def cancel_204_body(api: Any) -> bool:
     return rest.startswith(b"{") and b"content-type: application/json" in head.lower()
 
 
+def bulk_wrong_job(api: Any) -> bool:
+    first, second = api.create(), api.create()
+    results = api.bulk_get(first["id"], second["id"]).json()["results"]
+    return any(results[job["id"]]["id"] != job["id"] for job in (first, second))
+
+
+def wrong_content_type(api: Any) -> bool:
+    job = api.create()
+    answers = [
+        create_response(api),
+        api.http.get(f"/segment/jobs/{job['id']}"),
+        api.http.get("/segment/jobs"),
+        api.bulk_get(job["id"]),
+    ]
+    return all(a.headers["content-type"].startswith("text/plain") for a in answers)
+
+
+def property_filter_ignored(api: Any) -> bool:
+    first = api.create()
+    api.create()
+    return bool(api.list(property=f"id=={first['id']}")["_page"]["totalCount"] == 2)
+
+
+def segments_reversed(api: Any) -> bool:
+    wanted = list(api.settings.segment_ids[:2])
+    job = api.create(*wanted)
+    reversed_ids = wanted[::-1]
+    read = api.get(job["id"])
+    return (
+        [s["segmentId"] for s in job["segments"]]
+        == reversed_ids
+        == [s["segmentId"] for s in read["segments"]]
+    )
+
+
+def finished_job(api: Any, *segment_ids: str) -> dict[str, Any]:
+    job = api.create(*segment_ids)
+    api.advance(2)
+    return api.get(job["id"])
+
+
+def succeeded_without_batch(api: Any) -> bool:
+    job = finished_job(api)
+    return job["status"] == "SUCCEEDED" and "batchId" not in job
+
+
+def failed_without_errors(api: Any) -> bool:
+    job = finished_job(api, api.settings.failing_segment_id)
+    return job["status"] == "FAILED" and "errors" not in job
+
+
+def total_time_off(api: Any) -> bool:
+    total = finished_job(api)["metrics"]["totalTime"]
+    return bool(total["totalTimeInMs"] == total["endTimeInMs"] - total["startTimeInMs"] + 1)
+
+
+def creation_time_drifts(api: Any) -> bool:
+    job = api.create()
+    return bool(api.get(job["id"])["creationTime"] != job["creationTime"])
+
+
+def cancelled_job_404(api: Any) -> bool:
+    job = api.create()
+    api.cancel(job["id"])
+    api.advance(1)
+    return bool(api.http.get(f"/segment/jobs/{job['id']}").status_code == 404)
+
+
+def second_cancel_500(api: Any) -> bool:
+    job = api.create()
+    assert api.cancel(job["id"]).status_code == 204
+    return bool(api.cancel(job["id"]).status_code == 500)
+
+
+def refused_create_creates(api: Any) -> bool:
+    response = api.http.post(
+        "/segment/jobs",
+        json=[{"segmentId": api.settings.segment_ids[0]}],
+        headers={"Authorization": "Bearer forged"},
+    )
+    return response.status_code == 401 and api.list()["_page"]["totalCount"] == 1
+
+
+def start_beyond_end_404(api: Any) -> bool:
+    api.create()
+    return bool(api.http.get("/segment/jobs?start=5").status_code == 404)
+
+
+def next_link_drops_filters(api: Any) -> bool:
+    for _ in range(3):
+        api.create()
+    href = api.list(limit=1, status="NEW")["_links"]["next"]["href"]
+    return "status=" not in href
+
+
+def bulk_unknown_shown_as_job(api: Any) -> bool:
+    return bool(api.bulk_get("no-such-job").json()["results"].get("no-such-job", {}).get("status") == "NEW")
+
+
+def content_type_ignored(api: Any) -> bool:
+    body = json.dumps([{"segmentId": api.settings.segment_ids[0]}]).encode()
+    response = api.http.post("/segment/jobs", content=body, headers={"Content-Type": "text/plain"})
+    return response.status_code == 200
+
+
+def page_json_truncated(api: Any) -> bool:
+    response = api.http.get("/segment/jobs")
+    try:
+        response.json()
+    except ValueError:
+        return response.headers["content-type"] == "application/json"
+    return False
+
+
 #: For each fault: does the server show the symptom the fault names?
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
@@ -188,6 +303,32 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "renamed-field": renamed_field,
     "wrong-types": wrong_types,
     "cancel-changes-finished": cancel_changes_finished,
+    "bulk-wrong-job": bulk_wrong_job,
+    "cancel-unknown-204": lambda api: api.cancel("no-such-job").status_code == 204,
+    "wrong-content-type": wrong_content_type,
+    "property-filter-ignored": property_filter_ignored,
+    "unknown-segment-accepted": lambda api: (
+        create_response(api, body=[{"segmentId": "no-such-definition"}]).status_code == 200
+    ),
+    "segments-reversed": segments_reversed,
+    "succeeded-without-batch": succeeded_without_batch,
+    "total-time-off": total_time_off,
+    "creation-time-drifts": creation_time_drifts,
+    "cancelled-job-404": cancelled_job_404,
+    "second-cancel-500": second_cancel_500,
+    "unknown-sandbox-default": lambda api: (
+        api.in_sandbox("no-such-sandbox").http.get("/segment/jobs").status_code == 200
+    ),
+    "refused-create-creates": refused_create_creates,
+    "bad-limit-500": lambda api: all(
+        api.http.get(f"/segment/jobs?limit={value}").status_code == 500 for value in ("0", "abc")
+    ),
+    "start-beyond-end-404": start_beyond_end_404,
+    "failed-without-errors": failed_without_errors,
+    "next-link-drops-filters": next_link_drops_filters,
+    "bulk-unknown-shown-as-job": bulk_unknown_shown_as_job,
+    "content-type-ignored": content_type_ignored,
+    "page-json-truncated": page_json_truncated,
 }
 
 
