@@ -57,6 +57,11 @@ class Target:
     server_env: Mapping[str, str]
     run_env: Mapping[str, str]
     expected: tuple[str, ...] = ()
+    strict: bool = False  # the fault breaks a SHOULD only: our run passes --strict
+    profile: str = "quick"  # the lowest profile of ours that can see the fault
+
+
+PROFILE_RANK = {"quick": 0, "standard": 1, "full": 2}
 
 
 @dataclass
@@ -76,7 +81,10 @@ class Outcome:
 
 def targets(quick: bool) -> list[Target]:
     mutants = [m for m in live_mutants() if m.representative or not quick]
-    found = [Target("mutant", m.name, m.server_args, {}, m.run_env, m.expected) for m in mutants]
+    found = [
+        Target("mutant", m.name, m.server_args, {}, m.run_env, m.expected, m.strict, m.profile)
+        for m in mutants
+    ]
     honest = [Target("honest", "reference", (), {}, dict(RUN_ENV))]
     honest += [Target("honest", v.name, v.flags, dict(v.env), v.run_env) for v in HONEST_VARIANTS]
     if quick:
@@ -92,6 +100,8 @@ def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 def run_ours(target: Target, base_url: str, profile: str, work: Path) -> Outcome:
     started = time.monotonic()
+    if PROFILE_RANK[target.profile] > PROFILE_RANK[profile]:
+        profile = target.profile
     proc = subprocess.run(
         [
             sys.executable,
@@ -106,6 +116,7 @@ def run_ours(target: Target, base_url: str, profile: str, work: Path) -> Outcome
             "1",
             "--report-dir",
             str(work / "reports"),
+            *(["--strict"] if target.strict else []),
         ],
         cwd=work,
         capture_output=True,
