@@ -163,7 +163,7 @@ class SuiteState:
     # -- target ---------------------------------------------------------------------------------------
     def start(self) -> None:
         if self.settings.base_url is None:
-            self.server = _start_embedded(self.config.getoption("--segjobs-job-seconds"))
+            self.server = _start_embedded(self.settings, self.config.getoption("--segjobs-job-seconds"))
             self.embedded = True
             self.settings = for_embedded(self.settings, self.server.base_url)
         assert self.settings.base_url is not None
@@ -238,11 +238,29 @@ class SuiteState:
             self.server = None
 
 
-def _start_embedded(job_seconds: str | None) -> Any:
+def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
+    """The reference server on a free loopback port, accepting exactly what this run will send (settings
+    may come from a config file, which the server does not read)."""
     from conformance.reference import server as reference_server
 
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEGJOBS_ACCESS_TOKEN": settings.access_token,
+            "SEGJOBS_API_KEY": settings.api_key,
+            "SEGJOBS_IMS_ORG": settings.ims_org,
+            "SEGJOBS_SANDBOX_NAME": settings.sandbox,
+            "SEGJOBS_SEGMENT_IDS": ",".join(settings.segment_ids),
+        }
+    )
+    for name, value in (
+        ("SEGJOBS_SECOND_SANDBOX_NAME", settings.second_sandbox),
+        ("SEGJOBS_FAILING_SEGMENT_ID", settings.failing_segment_id),
+    ):
+        if value:
+            env[name] = value
     args = ["--job-seconds", str(job_seconds)] if job_seconds else []
-    return reference_server.start_subprocess(args)
+    return reference_server.start_subprocess(args, env=env)
 
 
 def state_of(config: pytest.Config) -> SuiteState:

@@ -162,3 +162,12 @@ def test_report_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     proc = cli("report", str(tmp_path / "absent.json"))
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
+
+
+@pytest.mark.slow
+def test_the_embedded_server_accepts_credentials_from_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "segjobs.toml"
+    config.write_text(f'[segjobs]\naccess_token = "{TOKEN}"\napi_key = "{API_KEY}"\nsandbox = "staging"\n')
+    run = run_suite(tmp_path, "--profile", "quick", "--select", "http", "--config", str(config))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert TOKEN not in run.stdout + run.stderr
