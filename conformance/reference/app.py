@@ -133,6 +133,8 @@ class SegmentJobsApi:
 
     async def list_jobs(self, request: Request) -> Response:
         tenant = self._tenant(request)
+        if self._fault("list-500"):
+            raise ApiError(500, "Listing failed.")
         limit_text = request.query_params.get("limit")
         if self._fault("bad-limit-500") and limit_text is not None and not _positive_integer(limit_text):
             raise ApiError(500, "Internal error while reading limit.")
@@ -148,11 +150,13 @@ class SegmentJobsApi:
         limit = None if self._fault("list-ignores-limit") else query.limit
         end = None if limit is None else start + limit
         properties = () if self._fault("property-filter-ignored") else query.properties
+        hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()
 
-        if properties:
-            # Property paths reach into any field, so these filters run on the rendered jobs.
+        if properties or hidden:
+            # Property paths reach into any field, so these filters run on the rendered jobs (and the jobs the
+            # fault created-job-invisible hides are dropped here).
             _, records = await run_in_threadpool(self.store.select, tenant.scope, status=status, order=order)
-            rendered = [(record, render_job(record, self.settings)) for record in records]
+            rendered = [(r, render_job(r, self.settings)) for r in records if r.id not in hidden]
             matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in properties)]
             total = len(matching)
             children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
@@ -180,6 +184,8 @@ class SegmentJobsApi:
         if self.settings.extra_fields:
             page["_page"]["limit"] = query.limit
             page["_meta"] = {"engine": "segment-jobs-reference"}
+        if self._fault("page-without-page"):
+            del page["_page"]
         if self._fault("page-json-truncated"):
             return Response(json.dumps(page)[:-1], media_type="application/json")
         return self._json(page)
@@ -230,6 +236,11 @@ class SegmentJobsApi:
         record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
         if record is not None and record.status == Status.CANCELLED and self._fault("cancelled-job-404"):
             record = None
+        if record is not None and self._fault("get-wrong-job"):
+            _, records = await run_in_threadpool(self.store.select, tenant.scope, status=None, order=Order())
+            if len(records) >= 2:
+                ids = [r.id for r in records]
+                record = records[ids.index(record.id) - 1]  # newest first: the one created after it
         if record is None:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
@@ -287,6 +298,13 @@ class SegmentJobsApi:
         if self._fault("cancel-204-body"):
             return _NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
         return Response(status_code=204)
+
+    async def _newest_job_ids(self, tenant: Tenant) -> set[str]:
+        """The id of the newest job the tenant sees (none when there is none); fault created-job-invisible."""
+        _, newest = await run_in_threadpool(
+            self.store.select, tenant.scope, status=None, order=Order(), limit=1
+        )
+        return {record.id for record in newest}
 
     # -- request handling -------------------------------------------------------------------------------
 

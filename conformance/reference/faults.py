@@ -60,6 +60,10 @@ FAULTS: Mapping[str, str] = {
     "bulk-unknown-shown-as-job": "Bulk-get lists each unknown id as a NEW job.",
     "content-type-ignored": "A POST body is read as JSON whatever its Content-Type says.",
     "page-json-truncated": "Listing pages are sent as application/json with the last byte cut off.",
+    "list-500": "Every listing answers 500 (with a problem body).",
+    "page-without-page": "Listing pages lack the _page object.",
+    "created-job-invisible": "Listings leave out the newest job of the sandbox (GET still finds it).",
+    "get-wrong-job": "With 2+ jobs in its sandbox, GET of a job answers another (the one created after it).",
 }
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).

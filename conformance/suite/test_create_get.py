@@ -129,6 +129,15 @@ def test_a_created_job_is_readable_and_listed(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.profile("quick")
+@pytest.mark.fleet("primary", "secondary")
+@pytest.mark.requirement("SJ-GET-001", "SJ-GET-003")
+def test_get_answers_the_job_asked_for(fleet: Fleet, kit: Kit) -> None:
+    """Two jobs exist, so a server that answers another job of the sandbox than the one asked for shows it."""
+    for role in ("primary", "secondary"):
+        kit.read(fleet.job_id(role))
+
+
+@pytest.mark.profile("quick")
 @pytest.mark.fleet("primary")
 @pytest.mark.requirement("SJ-GET-004")
 def test_job_links_point_at_the_job(fleet: Fleet, kit: Kit) -> None:

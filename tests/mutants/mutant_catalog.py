@@ -144,6 +144,7 @@ MUTANTS: tuple[Mutant, ...] = (
         profile="standard",
     ),
     _m("page-json-truncated", "shapes", "--fault page-json-truncated", "SJ-HTTP-002"),
+    _m("page-without-page", "shapes", "--fault page-without-page", "SJ-LIST-002"),
     # -- status codes -----------------------------------------------------------------------------------
     _m("create-201", "status-codes", "--fault create-201", "SJ-CREATE-001 SJ-ERROR-003", representative=True),
     _m("bulk-200", "status-codes", "--fault bulk-200", "SJ-BULK-001 SJ-ERROR-003"),
@@ -163,6 +164,7 @@ MUTANTS: tuple[Mutant, ...] = (
         representative=True,
     ),
     _m("unknown-id-500", "status-codes", "--fault unknown-id-500", "SJ-GET-002 SJ-ERROR-001"),
+    _m("list-500", "status-codes", "--fault list-500", "SJ-LIST-001 SJ-ERROR-001", "SJ-LIST-001"),
     _m("cancel-unknown-204", "status-codes", "--fault cancel-unknown-204", "SJ-CANCEL-006"),
     _m("wrong-content-type", "status-codes", "--fault wrong-content-type", "SJ-HTTP-001"),
     _m(
@@ -213,6 +215,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     _m("update-time-backwards", "lifecycle", "--fault update-time-backwards", "SJ-LIFECYCLE-009"),
     _m("duplicate-ids", "lifecycle", "--fault duplicate-ids", "SJ-CREATE-005"),
+    _m("get-wrong-job", "lifecycle", "--fault get-wrong-job", "SJ-GET-001"),
     _m("succeeded-without-batch", "lifecycle", "--fault succeeded-without-batch", "SJ-LIFECYCLE-005"),
     _m("total-time-off", "lifecycle", "--fault total-time-off", "SJ-LIFECYCLE-006"),
     _m("creation-time-drifts", "lifecycle", "--fault creation-time-drifts", "SJ-LIFECYCLE-008"),
@@ -248,6 +251,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "sort-ignored/default-order-asc", "listing", "--fault sort-ignored --default-order asc", "SJ-LIST-009"
     ),
     _m("total-count-wrong", "listing", "--fault total-count-wrong", "SJ-LIST-007"),
+    _m("created-job-invisible", "listing", "--fault created-job-invisible", "SJ-CREATE-007"),
     _m(
         "property-filter-ignored",
         "listing",

@@ -265,6 +265,26 @@ def page_json_truncated(api: Any) -> bool:
     return False
 
 
+def list_500(api: Any) -> bool:
+    response = api.http.get("/segment/jobs")
+    return response.status_code == 500 and response.json().get("status") == 500
+
+
+def created_job_invisible(api: Any) -> bool:
+    older, newest = api.create(), api.create()
+    listed = [job["id"] for job in api.list()["children"]]
+    found = api.get(newest["id"])["id"] == newest["id"]
+    return older["id"] in listed and newest["id"] not in listed and found
+
+
+def get_wrong_job(api: Any) -> bool:
+    lone = api.create()
+    if api.get(lone["id"])["id"] != lone["id"]:
+        return False  # a job alone in its sandbox is answered as it is
+    newer = api.create()
+    return api.get(lone["id"])["id"] == newer["id"] and api.get(newer["id"])["id"] == lone["id"]
+
+
 #: For each fault: does the server show the symptom the fault names?
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
@@ -329,6 +349,10 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "bulk-unknown-shown-as-job": bulk_unknown_shown_as_job,
     "content-type-ignored": content_type_ignored,
     "page-json-truncated": page_json_truncated,
+    "list-500": list_500,
+    "page-without-page": lambda api: "_page" not in api.list(),
+    "created-job-invisible": created_job_invisible,
+    "get-wrong-job": get_wrong_job,
 }
 
 
