@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -13,10 +16,12 @@ SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie"
 
 @dataclass(frozen=True)
 class Redactor:
-    """Replaces every known secret value by ``***``.
+    """Replaces every known secret value by ``***``, raw and in the forms escaping gives it.
 
     ``secrets`` are literal values (tokens, keys); values shorter than 4 characters are ignored so that
-    masking cannot shred ordinary text. ``headers`` are extra header names the user marks secret.
+    masking cannot shred ordinary text. Each is also masked as HTML/XML, JSON, URL or Markdown-table escaping
+    (once or twice) writes it, since a response excerpt or a rendered report may carry it escaped.
+    ``headers`` are extra header names the user marks secret.
     """
 
     secrets: tuple[str, ...] = ()
@@ -24,8 +29,9 @@ class Redactor:
 
     @classmethod
     def of(cls, secrets: Iterable[str | None], headers: Iterable[str] = ()) -> Redactor:
-        values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        return cls(tuple(values), frozenset(h.lower() for h in headers))
+        values = {s for s in secrets if s and len(s) >= 4}
+        forms = {form for s in values for form in escaped_forms(s)}
+        return cls(tuple(sorted(forms, key=len, reverse=True)), frozenset(h.lower() for h in headers))
 
     def is_secret_header(self, name: str) -> bool:
         return name.lower() in SECRET_HEADERS or name.lower() in self.headers
@@ -52,3 +58,21 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+def escaped_forms(secret: str) -> set[str]:
+    """A secret as it may appear escaped: HTML/XML (also escaped twice), JSON, URL-encoded, Markdown-table."""
+    escaped = html.escape(secret, quote=False)
+    forms = {
+        secret,
+        escaped,
+        html.escape(secret, quote=True),
+        escaped.replace('"', "&quot;"),
+        json.dumps(secret)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        secret.replace("|", "\\|"),
+        escaped.replace("|", "\\|"),
+    }
+    forms |= {html.escape(form, quote=False) for form in forms}
+    return {form for form in forms if form}

@@ -7,18 +7,15 @@ Two passes, so that nothing secret reaches a report even when a producer forgot 
   (``Authorization``, ``x-api-key``, ...) in curl lines, request and response excerpts.
 - :func:`mask_output` masks the final text once more.
 
-Both passes mask a secret also in the forms escaping gives it (HTML/XML, JSON, URL encoding, Markdown),
-since a response excerpt or a curl line may carry it escaped.
+Both passes mask a secret also in the forms escaping gives it (HTML/XML, JSON, URL encoding, Markdown):
+:class:`~conformance._redact.Redactor` knows those forms.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from conformance._redact import MASK, SECRET_HEADERS, Redactor
 
@@ -36,7 +33,7 @@ def _header_pattern(names: frozenset[str]) -> re.Pattern[str]:
 
 def mask_text(value: str, redactor: Redactor, *, headers: bool = False) -> str:
     """Masks one string: literal secrets, URL passwords, ``curl -u`` values, and secret headers if asked."""
-    value = mask_secrets(redactor.text(value), redactor)
+    value = redactor.text(value)
     value = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", value)
     if headers:
         value = _CURL_USER.sub(lambda m: f"{m.group(1)}{MASK}", value)
@@ -68,42 +65,11 @@ def clean(results: Mapping[str, Any], redactor: Redactor | None = None) -> dict[
     return masked
 
 
-def _forms(secret: str) -> list[str]:
-    """A secret as it may appear once escaped: HTML/XML, JSON, URL-encoded, Markdown-table; longest first."""
-    escaped = html.escape(secret, quote=False)
-    forms = {
-        secret,
-        escaped,
-        html.escape(secret, quote=True),
-        escaped.replace('"', "&quot;"),
-        json.dumps(secret)[1:-1],
-        quote(secret, safe=""),
-        quote_plus(secret, safe=""),
-        secret.replace("|", "\\|"),
-        escaped.replace("|", "\\|"),
-    }
-    return sorted((f for f in forms if f), key=len, reverse=True)
-
-
 def mask_secrets(text: str, redactor: Redactor | None) -> str:
-    """Masks the redactor's secrets in ``text``, raw and in their escaped forms."""
-    if redactor is None:
-        return text
-    for secret in redactor.secrets:
-        for form in _forms(secret):
-            if form in text:
-                text = text.replace(form, MASK)
-    return text
+    """Masks the redactor's secrets in ``text``, raw and in their escaped forms (see Redactor)."""
+    return text if redactor is None else redactor.text(text)
 
 
 def mask_output(text: str, redactor: Redactor | None) -> str:
-    """The final pass over a rendered file: the secrets, also escaped once more by the format."""
-    if redactor is None:
-        return text
-    text = mask_secrets(text, redactor)
-    for secret in redactor.secrets:
-        for form in _forms(secret):
-            twice = html.escape(form, quote=False)
-            if twice in text:
-                text = text.replace(twice, MASK)
-    return text
+    """The final pass over a rendered file."""
+    return mask_secrets(text, redactor)
