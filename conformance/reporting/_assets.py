@@ -13,7 +13,8 @@ CSS = """
   --ink: #1f2933; --muted: #52606d; --faint: #7b8794; --line: #d9e2ec; --paper: #ffffff; --wash: #f5f7fa;
   --pass: #1b7f4c; --pass-bg: #e3f4ea; --fail: #b42318; --fail-bg: #fdecea; --error: #a15c07;
   --error-bg: #fdf3dc; --skip: #2f5f8a; --skip-bg: #e6eef6; --disabled: #616e7c; --disabled-bg: #eceff3;
-  --untested: #7b8794; --untested-bg: #ffffff; --accent: #243b53;
+  --untested: #7b8794; --untested-bg: #ffffff; --accent: #243b53; --incomplete: #5b3fa0;
+  --incomplete-bg: #f0ebfa;
 }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -39,6 +40,7 @@ section, header.masthead { background: var(--paper); border: 1px solid var(--lin
   color: #fff; margin-bottom: 20px; }
 .verdict-conformant { background: var(--pass); }
 .verdict-nonconformant { background: var(--fail); }
+.verdict-incomplete { background: var(--incomplete); }
 .verdict-error { background: var(--error); }
 .verdict-other { background: var(--disabled); }
 .verdict-mark { font-size: 15px; font-weight: 700; border: 2px solid rgba(255,255,255,.85);
@@ -77,6 +79,19 @@ table.levels td.n-zero { color: #bcccdc; }
 table.levels td.n-fail { color: var(--fail); font-weight: 700; }
 table.levels td.n-error { color: var(--error); font-weight: 700; }
 table.levels td.n-pass { color: var(--pass); }
+table.levels td.n-passed { color: var(--pass); }
+table.levels td.n-failed { color: var(--fail); font-weight: 700; }
+table.levels td.n-undecided { color: var(--incomplete); font-weight: 700; }
+table.levels td.n-out_of_scope { color: var(--disabled); }
+.coverage { margin-bottom: 18px; padding-bottom: 10px; border-bottom: 1px solid var(--line); }
+.coverage h3 { margin-bottom: 4px; }
+.coverage-lines { margin: 6px 0; padding-left: 18px; font-size: 13px; }
+.undecided-list { margin: 4px 0; padding-left: 18px; font-size: 13px; }
+.undecided-list .level { color: var(--muted); font-size: 11px; font-weight: 600; margin: 0 4px; }
+.reason { font-size: 12.5px; margin-top: 4px; color: var(--ink); }
+.reason .reason-kind { font-weight: 700; text-transform: uppercase; font-size: 11px; letter-spacing: .05em; }
+.reason.r-undecided .reason-kind { color: var(--incomplete); }
+.reason.r-out .reason-kind { color: var(--disabled); }
 .tests-line { margin-top: 10px; }
 .filters { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 18px; margin-bottom: 12px;
   padding: 10px 12px; background: var(--wash); border: 1px solid var(--line); border-radius: 4px;
@@ -123,6 +138,11 @@ td.src { white-space: nowrap; font-size: 12px; }
 pre { margin: 0; padding: 8px 10px; background: #f7f9fb; border: 1px solid var(--line); border-radius: 4px;
   font-size: 12px; line-height: 1.45; white-space: pre-wrap; overflow-wrap: anywhere; }
 pre.msg { background: var(--fail-bg); border-color: #f3c7c2; color: #7a1a12; }
+pre.expected { background: var(--pass-bg); border-color: #bfe3cd; color: #14532d; }
+.check p.note, .check p.same { margin: 0; padding-top: 2px; }
+.check p.note { font-weight: 600; color: var(--error); }
+.check details summary { cursor: pointer; color: var(--muted); font-size: 12.5px; padding-top: 2px; }
+.check details pre { margin-top: 6px; }
 .k-error pre.msg { background: var(--error-bg); border-color: #f0dcb0; color: #6b3e05; }
 .jobs { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; }
 .job { border: 1px solid var(--line); border-radius: 4px; padding: 10px 12px 4px; break-inside: avoid; }
@@ -154,6 +174,7 @@ footer { color: var(--faint); font-size: 12px; text-align: center; margin-top: 8
   section, header.masthead { border: 0; padding: 0; margin-bottom: 18px; }
   nav.toc, .filters { display: none !important; }
   tr[hidden] { display: table-row !important; }
+  details > summary { list-style: none; }
   tr { break-inside: avoid; }
   h2 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }

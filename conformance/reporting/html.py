@@ -1,9 +1,17 @@
 """``report.html``: one self-contained page for people, the kind a certification reviewer reads.
 
-The verdict first, then the target and the run, the counts, the requirement table (filterable by outcome
-and level with a little inline script; complete and readable without it), every failure with what reproduces
-it, and a lifecycle chart per observed job. The page loads nothing: inline style and script, no external
-reference, and a Content-Security-Policy that forbids any fetch. Every value is escaped.
+The verdict first, then the target and the run, the MUST and SHOULD coverage (passed, failed, undecided, out
+of scope) and the counts, the requirement table (filterable by outcome and level with a little inline script;
+complete and readable without it; each requirement that was not judged says why in its row), every failure
+with what reproduces it, and a lifecycle chart per observed job.
+
+Each failure appears once, in the suite's words: expected, got, request, response excerpt, curl line. A check
+recorded under several requirements is shown in full under the first and referred to by the others; what the
+message says beyond that (further findings of a property test, a finding's own long text) is a collapsed
+``<details>`` below the check.
+
+The page loads nothing: inline style and script, no external reference, and a Content-Security-Policy that
+forbids any fetch. Every value is escaped.
 """
 
 from __future__ import annotations
@@ -17,14 +25,17 @@ from conformance.reporting import _masking
 from conformance.reporting._assets import CSP, CSS, JS
 from conformance.reporting._lifecycle import story
 from conformance.reporting._model import (
+    BUCKETS,
     LEVELS,
     REQUIREMENT_OUTCOMES,
     Failure,
+    Message,
     Report,
     Requirement,
     TestResult,
     format_duration,
     load,
+    parse_message,
 )
 from conformance.reporting._svg import render_lifecycle
 
@@ -32,7 +43,15 @@ from conformance.reporting._svg import render_lifecycle
 VERDICTS = {
     "conformant": ("CONFORMANT", "PASS", "verdict-conformant"),
     "nonconformant": ("NON-CONFORMANT", "FAIL", "verdict-nonconformant"),
-    "error": ("ERROR", "INCOMPLETE", "verdict-error"),
+    "incomplete": ("INCOMPLETE", "UNDECIDED", "verdict-incomplete"),
+    "error": ("ERROR", "NO VERDICT", "verdict-error"),
+}
+
+BUCKET_LABELS = {
+    "passed": "Passed",
+    "failed": "Failed",
+    "undecided": "Undecided",
+    "out_of_scope": "Out of scope",
 }
 
 OUTCOME_LABELS = {
@@ -101,10 +120,12 @@ def _verdict_note(report: Report) -> str:
         if errors:
             parts.append(f"{plural(errors, 'requirement')} in error")
         return ("; ".join(parts) or "The target violated the specification") + "."
+    if report.verdict == "incomplete":
+        return f"No requirement in scope failed, but {report.coverage.undecided_note}."
     if report.verdict == "error":
         if report.aborted:
             return f"The run stopped: {report.aborted}"
-        return f"The run could not be carried out completely ({plural(errors, 'requirement')} in error)."
+        return f"The run could not be carried out ({plural(errors, 'requirement')} in error)."
     return ""
 
 
@@ -160,6 +181,7 @@ def _counts(report: Report) -> str:
     disabled = sum(1 for t in report.tests if t.disabled)
     return (
         '<section id="sec-summary"><h2>Results</h2>'
+        f"{_coverage(report)}"
         f'<p class="subtle">Requirements by outcome ({_e(sum(counts.values()))} in the catalog):</p>'
         f'<div class="counts">{cards}</div><div class="bar">{bar}</div>'
         f"{_by_level(report)}"
@@ -169,6 +191,50 @@ def _counts(report: Report) -> str:
         f"<strong>{_e(tests.get('skipped', 0))}</strong> skipped "
         f"(of which {_e(disabled)} disabled by configuration or profile).</p>"
         "</section>"
+    )
+
+
+def _coverage(report: Report) -> str:
+    """MUST and SHOULD coverage (passed, failed, undecided, out of scope), the causes, the undecided ones."""
+    coverage = report.coverage
+    head = "".join(f"<th>{_e(BUCKET_LABELS[b])}</th>" for b in BUCKETS)
+    rows = []
+    for item in coverage.levels:
+        cells = "".join(
+            f'<td class="{f"n-{b}" if item.count(b) else "n-zero"}" data-bucket="{_e(b)}">'
+            f"{item.count(b)}</td>"
+            for b in BUCKETS
+        )
+        rows.append(
+            f'<tr data-level="{_e(item.level)}"><th scope="row">{_e(item.level)}</th>'
+            f"{cells}<td>{item.in_scope}</td></tr>"
+        )
+    lines = "".join(f'<li data-level="{_e(item.level)}">{_e(item.line)}</li>' for item in coverage.levels)
+    derived = (
+        '<p class="subtle">Computed from the requirement outcomes: this results.json records no coverage.</p>'
+        if coverage.derived
+        else ""
+    )
+    undecided = report.undecided_requirements
+    listed = ""
+    if undecided:
+        items = "".join(
+            f'<li><a href="#req-{_e(_slug(r.id))}"><code>{_e(r.id)}</code></a> '
+            f'<span class="level">{_e(r.level)}</span> {_e(r.reason)}</li>'
+            for r in undecided
+        )
+        listed = (
+            f'<p class="subtle">Undecided: in scope, but not judged ({_e(len(undecided))}):</p>'
+            f'<ul class="undecided-list">{items}</ul>'
+        )
+    return (
+        '<div class="coverage" id="coverage"><h3>Coverage of MUST and SHOULD requirements</h3>'
+        '<p class="subtle">Undecided: in scope but not judged (skipped, in error or untested). '
+        "Out of scope: disabled by the profile, the selection, read-only mode or missing optional "
+        "configuration.</p>"
+        f'<table class="levels coverage-table"><thead><tr><th>Level</th>{head}<th>In scope</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table><ul class="coverage-lines">{lines}</ul>{derived}{listed}'
+        "</div>"
     )
 
 
@@ -193,16 +259,6 @@ def _by_level(report: Report) -> str:
     )
 
 
-def _reasons(report: Report) -> dict[str, str]:
-    """For each requirement ID, why it was not tested: its own reason, or that of its first skipped test."""
-    found: dict[str, str] = {r.id: r.reason for r in report.requirements if r.reason}
-    for test in report.tests:
-        if test.outcome == "skipped":
-            for req in test.requirements:
-                found.setdefault(req, test.skip_message)
-    return found
-
-
 def _badge(outcome: str, href: str | None = None) -> str:
     label = _e(OUTCOME_LABELS.get(outcome, outcome or "?"))
     css = f"badge b-{_e(outcome)}-t"
@@ -219,19 +275,24 @@ def _source(source: str) -> str:
     return f'<a href="#{_e(anchor)}" title="{_e(title)}">#{_e(anchor)}</a>'
 
 
+def _reason(req: Requirement) -> str:
+    """The reason line of a requirement that did not pass or fail, shown in its row."""
+    if req.outcome in ("pass", "fail") or not req.reason:
+        return ""
+    kind, css = ("Out of scope", "r-out") if req.out_of_scope else ("Undecided", "r-undecided")
+    return f'<div class="reason {css}"><span class="reason-kind">{kind}:</span> {_e(req.reason)}</div>'
+
+
 def _requirement_rows(report: Report) -> str:
-    reasons = _reasons(report)
     failing = {r.id for r in report.failed_requirements}
     rows = []
     for req in report.requirements:
         target = f"failure-{_slug(req.id)}" if req.id in failing else None
-        reason = reasons.get(req.id) if req.outcome in ("skip", "disabled") else None
         extra = f'<div class="quote">{_e(req.quote)}</div>' if req.quote else ""
-        if reason:
-            extra += f'<div class="subtle">{_e(reason)}</div>'
+        extra += _reason(req)
         rows.append(
             f'<tr id="req-{_e(_slug(req.id))}" class="o-{_e(req.outcome)}" data-outcome="{_e(req.outcome)}" '
-            f'data-level="{_e(req.level)}" data-requirement="{_e(req.id)}">'
+            f'data-level="{_e(req.level)}" data-scope="{_e(req.bucket)}" data-requirement="{_e(req.id)}">'
             f'<td class="id"><code>{_e(req.id)}</code></td>'
             f'<td class="level">{_e(req.level)}</td>'
             f'<td><div class="req-title">{_e(req.title)}</div>{extra}</td>'
@@ -282,31 +343,121 @@ def _requirements(report: Report) -> str:
     )
 
 
-def _check(failure: Failure) -> str:
-    fields = [
-        ("Test", f"<code>{_e(failure.test)}</code>" if failure.test else ""),
-        ("Message", f'<pre class="msg">{_e(failure.message)}</pre>' if failure.message else ""),
-        ("Request", f"<pre>{_e(failure.request)}</pre>" if failure.request else ""),
-        ("Response", f"<pre>{_e(failure.response)}</pre>" if failure.response else ""),
-        ("Reproduce", f'<pre class="curl">{_e(failure.curl)}</pre>' if failure.curl else ""),
-    ]
-    body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields if value)
-    return f'<div class="check"><dl>{body}</dl></div>'
+class _Checks:
+    """Renders the checks of the failure section so that each appears once.
+
+    A check is one failure of one test; the same check is recorded under every requirement it decided (and,
+    with a ``not decided:`` note, under those its test did not get to). The first article shows it in full,
+    with the richest record of it (request and response excerpts, curl line); later ones point there.
+    """
+
+    def __init__(self, checks: Sequence[Failure]) -> None:
+        self.shown: dict[tuple[str, str], str] = {}
+        self.best: dict[tuple[str, str], Failure] = {}
+        for failure in checks:
+            key = self.key(failure)
+            if key is None:
+                continue
+            known = self.best.get(key)
+            if known is None or self.richness(failure) > self.richness(known):
+                self.best[key] = failure
+
+    @staticmethod
+    def key(failure: Failure) -> tuple[str, str] | None:
+        core = parse_message(failure.message).core
+        return (failure.test, core) if core else None
+
+    @staticmethod
+    def richness(failure: Failure) -> int:
+        return sum(1 for value in (failure.request, failure.response, failure.curl) if value.strip())
+
+    def render(self, failure: Failure, anchor: str) -> str:
+        message = parse_message(failure.message)
+        fields = [("Test", f"<code>{_e(failure.test)}</code>" if failure.test else "")]
+        fields += [("Note", f'<p class="note">{_e(note)}</p>') for note in message.notes]
+        key = self.key(failure)
+        first = self.shown.get(key) if key is not None else None
+        if first is not None:
+            fields.append(
+                (
+                    "Check",
+                    f'<p class="same">Shown in full under <a href="#{_e(first)}">'
+                    f"{_e(first.removeprefix('failure-'))}</a>.</p>",
+                )
+            )
+            return self.dl(fields, "check same-check")
+        if key is not None:
+            self.shown[key] = anchor
+            failure = self.merged(failure, self.best.get(key, failure))
+        fields += self.words(message)
+        request = failure.request or message.request
+        response = failure.response or message.response
+        curl = failure.curl or message.curl
+        fields += [
+            ("Request", f"<pre>{_e(request)}</pre>" if request else ""),
+            ("Response", f"<pre>{_e(response)}</pre>" if response else ""),
+            ("Reproduce", f'<pre class="curl">{_e(curl)}</pre>' if curl else ""),
+        ]
+        if message.detail:
+            more = sum(1 for line in message.detail.splitlines() if line.lstrip().startswith("also ["))
+            summary = (
+                f"{more} more finding{'s' if more != 1 else ''} of this test, and details"
+                if more
+                else "More detail from the message"
+            )
+            fields.append(
+                (
+                    "Detail",
+                    f"<details><summary>{_e(summary)}</summary>"
+                    f'<pre class="detail">{_e(message.detail)}</pre></details>',
+                )
+            )
+        return self.dl(fields, "check")
+
+    @staticmethod
+    def merged(failure: Failure, best: Failure) -> Failure:
+        return Failure(
+            test=failure.test,
+            message=failure.message,
+            curl=failure.curl or best.curl,
+            request=failure.request or best.request,
+            response=failure.response or best.response,
+        )
+
+    @staticmethod
+    def words(message: Message) -> list[tuple[str, str]]:
+        """What was expected and what came, in the suite's words; a message of another shape as it is."""
+        if not message.structured:
+            return [("Message", f'<pre class="msg">{_e(message.core)}</pre>' if message.core else "")]
+        fields = []
+        if len(message.requirements) > 1:
+            fields.append(("Violates", ", ".join(f"<code>{_e(r)}</code>" for r in message.requirements)))
+        fields.append(("Expected", f'<pre class="expected">{_e(message.expected)}</pre>'))
+        fields.append(("Got", f'<pre class="msg">{_e(message.got)}</pre>'))
+        return fields
+
+    @staticmethod
+    def dl(fields: Sequence[tuple[str, str]], css: str) -> str:
+        body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields if value)
+        return f'<div class="{css}"><dl>{body}</dl></div>'
 
 
 def _test_failure(test: TestResult) -> Failure:
     return Failure(test=test.id, message=test.message, curl=test.curl)
 
 
-def _failure_article(report: Report, req: Requirement) -> str:
-    checks: Sequence[Failure] = req.failures
-    if not checks:
-        checks = [
-            _test_failure(t) for t in report.tests if t.id in req.tests and t.outcome in ("failed", "error")
-        ]
-    body = "".join(_check(f) for f in checks) or '<p class="subtle">No failure details recorded.</p>'
+def _checks_of(report: Report, req: Requirement) -> Sequence[Failure]:
+    if req.failures:
+        return req.failures
+    return [_test_failure(t) for t in report.tests if t.id in req.tests and t.outcome in ("failed", "error")]
+
+
+def _failure_article(report: Report, req: Requirement, checks: _Checks) -> str:
+    anchor = f"failure-{_slug(req.id)}"
+    body = "".join(checks.render(f, anchor) for f in _checks_of(report, req))
+    body = body or '<p class="subtle">No failure details recorded.</p>'
     return (
-        f'<article class="failure k-{_e(req.outcome)}" id="failure-{_e(_slug(req.id))}">'
+        f'<article class="failure k-{_e(req.outcome)}" id="{_e(anchor)}">'
         f'<h3>{_badge(req.outcome)}<code>{_e(req.id)}</code><span class="level">{_e(req.level)}</span> '
         f"&nbsp;{_e(req.title)}</h3>{body}</article>"
     )
@@ -318,16 +469,19 @@ def _failures(report: Report) -> str:
     orphans = [t for t in report.tests if t.outcome in ("failed", "error") and t.id not in covered]
     if not reqs and not orphans:
         return '<section id="sec-failures"><h2>Failures</h2><p>No failures and no errors.</p></section>'
-    parts = [_failure_article(report, r) for r in reqs]
+    orphan_checks = [_test_failure(t) for t in orphans]
+    checks = _Checks([f for r in reqs for f in _checks_of(report, r)] + orphan_checks)
+    parts = [_failure_article(report, r, checks) for r in reqs]
     if orphans:
-        checks = "".join(_check(_test_failure(t)) for t in orphans)
+        body = "".join(checks.render(f, "failure-tests") for f in orphan_checks)
         parts.append(
             '<article class="failure k-error" id="failure-tests"><h3>Failed tests outside any requirement '
-            f"failure</h3>{checks}</article>"
+            f"failure</h3>{body}</article>"
         )
     intro = (
         '<p class="subtle">Each check names the test, what was expected and what came, the request and an '
-        "excerpt of the response, and a curl line that reproduces it (secrets masked as ***).</p>"
+        "excerpt of the response, and a curl line that reproduces it (secrets masked as ***). A check that "
+        "decided several requirements is shown in full once.</p>"
     )
     return f'<section id="sec-failures"><h2>Failures</h2>{intro}{"".join(parts)}</section>'
 

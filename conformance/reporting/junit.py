@@ -1,9 +1,11 @@
 """``junit.xml``: the run as JUnit XML, in the subset GitHub, GitLab and Jenkins all read.
 
 One ``<testsuite name="segment-jobs-conformance">`` inside ``<testsuites>``; one ``<testcase>`` per test,
-with its requirement IDs as ``<property name="requirement">``. A disabled test and a skipped one are told
-apart by the ``message`` of ``<skipped>``: ``disabled: ...`` or ``skip: ...``. The counts on both wrapping
-elements are computed from the tests themselves, so they always agree with the test cases.
+with its requirement IDs as ``<property name="requirement">``. A disabled test (out of scope) and an undecided
+one (in scope, not judged) are told apart by the ``message`` of ``<skipped>``: ``disabled: ...`` or
+``skip: ...``. The counts on both wrapping elements are computed from the tests themselves, so they always
+agree with the test cases. The suite's properties carry the verdict (``segjobs.verdict``) and the MUST and
+SHOULD coverage (``segjobs.must.passed``, ``segjobs.must.undecided``, ``segjobs.should.out_of_scope``, ...).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.reporting import _masking
-from conformance.reporting._model import Report, TestResult, load, parse_time
+from conformance.reporting._model import BUCKETS, Report, TestResult, load, parse_message, parse_time
 
 SUITE_NAME = "segment-jobs-conformance"
 
@@ -36,25 +38,54 @@ def _one_line(value: str, limit: int = 500) -> str:
 
 
 def _failure_text(report: Report, test: TestResult) -> str:
-    """The text of ``<failure>``/``<error>``: the message, then what reproduces each recorded failure."""
+    """The text of ``<failure>``/``<error>``: the message, then what reproduces each recorded failure.
+
+    Each piece appears once: a failure recorded under several requirements (or with a ``not decided:``
+    note under those its test did not get to) is the test's message again, and a request, response or curl
+    line the message already carries is not repeated.
+    """
     parts = [test.message.strip()] if test.message.strip() else []
-    seen_curl = set()
+    seen_messages = {parse_message(test.message).core} if test.message.strip() else set()
+
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    def shown(value: str) -> bool:
+        # the message indents the lines of a request or response excerpt: compare without the layout
+        return any(flat(value) in flat(part) for part in parts)
+
     for failure in report.failures_of_test(test.id):
         lines = []
-        if failure.message.strip() and failure.message.strip() != test.message.strip():
+        core = parse_message(failure.message).core
+        if core and core not in seen_messages:
             lines.append(failure.message.strip())
-        if failure.request:
-            lines.append(f"Request: {failure.request.strip()}")
-        if failure.response:
-            lines.append(f"Response: {failure.response.strip()}")
-        if failure.curl:
-            lines.append(f"Reproduce: {failure.curl.strip()}")
-            seen_curl.add(failure.curl.strip())
+            seen_messages.add(core)
+        for label, value in (
+            ("Request", failure.request),
+            ("Response", failure.response),
+            ("Reproduce", failure.curl),
+        ):
+            value = value.strip()
+            if value and not shown(value) and not any(flat(value) in flat(line) for line in lines):
+                lines.append(f"{label}: {value}")
         if lines:
             parts.append("\n".join(lines))
-    if test.curl.strip() and test.curl.strip() not in seen_curl:
+    if test.curl.strip() and not shown(test.curl.strip()):
         parts.append(f"Reproduce: {test.curl.strip()}")
     return "\n\n".join(parts)
+
+
+def _run_properties(report: Report) -> list[tuple[str, str]]:
+    """The verdict and the MUST and SHOULD coverage as ``segjobs.*`` properties."""
+    coverage = report.coverage
+    pairs = [("segjobs.verdict", report.verdict)]
+    for item in coverage.levels:
+        pairs += [(f"segjobs.{item.level.lower()}.{b}", str(item.count(b))) for b in BUCKETS]
+    if coverage.undecided_causes:
+        pairs.append(("segjobs.undecided_causes", "; ".join(coverage.undecided_causes)))
+    if coverage.out_of_scope_causes:
+        pairs.append(("segjobs.out_of_scope_causes", "; ".join(coverage.out_of_scope_causes)))
+    return pairs
 
 
 def _properties(parent: ET.Element, pairs: list[tuple[str, str]]) -> None:
@@ -122,6 +153,7 @@ def render_junit(results: Mapping[str, Any]) -> str:
             ("profile", report.profile),
             ("verdict", report.verdict),
             *([("aborted", report.aborted)] if report.aborted else []),
+            *_run_properties(report),
         ],
     )
     for test in tests:

@@ -161,3 +161,19 @@ def test_the_page_prints(report: Path, tmp_path: Path) -> None:
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 2
+
+
+def test_an_incomplete_run_renders_its_verdict_and_keeps_details_closed(
+    incomplete: Results, checks: Results, tmp_path: Path
+) -> None:
+    runs = (("incomplete", incomplete, "INCOMPLETE"), ("checks", checks, "NON-CONFORMANT"))
+    for name, results, word in runs:
+        write_reports(results, tmp_path / name)
+        page = tmp_path / name / "report.html"
+        dom_text = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+        dom = Dom()
+        dom.feed(dom_text)
+        assert word in dom.verdict_text
+        details = [a for tag, a in dom.elements if tag == "details"]
+        assert not [a for a in details if "open" in a]
+    assert details  # the property-test finding of the checks run has its detail, collapsed

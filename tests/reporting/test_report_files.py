@@ -101,8 +101,21 @@ def test_rebuild_refuses_what_is_not_a_results_file(content: str, tmp_path: Path
             "jobs": [{"observations": [{"t": -1, "status": None}, {}]}, {}],
         },
         {"summary": {"requirements": {"pass": True}, "tests": "x"}, "verdict": 5, "started": "yesterday"},
+        {
+            "verdict": "incomplete",
+            "coverage": {
+                "MUST": {"passed": "NaN", "undecided": -3, "out_of_scope": None},
+                "SHOULD": "x",
+                "undecided_reasons": [1, 2],
+                "out_of_scope_reasons": {"SJ-X": None},
+                "undecided_causes": 5,
+                "out_of_scope_causes": [None, "a"],
+            },
+            "requirements": [{"id": "SJ-X", "level": "MUST", "outcome": "skip", "reason": 7}],
+            "tests": [{"id": "t", "outcome": "skipped", "skip_kind": ["x"], "reason": None}],
+        },
     ],
-    ids=["empty", "wrong-types", "odd-values"],
+    ids=["empty", "wrong-types", "odd-values", "odd-coverage"],
 )
 def test_malformed_results_still_render(results: Results, tmp_path: Path) -> None:
     paths = write_reports(results, tmp_path)

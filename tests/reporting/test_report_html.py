@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from results_factory import (
+    ALSO_CURL,
+    GET_404_EXCHANGE,
+    GET_404_EXPECTED,
+    GET_404_GOT,
+    LIST_EXCHANGE,
+    NO_JOB,
+    NO_SANDBOX,
+    READ_ONLY,
+    SCHEMA_TEXT,
+    UNTESTED_REASON,
+)
 
 from conformance.reporting import render_html
 
@@ -92,7 +105,7 @@ def test_the_page_is_well_formed_with_unique_ids(any_results: Results) -> None:
 
 @pytest.mark.parametrize(
     ("maker", "word"),
-    [("conformant", "CONFORMANT"), ("nonconformant", "NON-CONFORMANT")],
+    [("conformant", "CONFORMANT"), ("nonconformant", "NON-CONFORMANT"), ("incomplete", "INCOMPLETE")],
 )
 def test_the_verdict_is_at_the_top(maker: str, word: str, request: pytest.FixtureRequest) -> None:
     results = request.getfixturevalue(maker)
@@ -225,9 +238,137 @@ def test_each_failure_shows_what_reproduces_it(nonconformant: Results) -> None:
 
 
 def test_disabled_and_skipped_requirements_say_why(nonconformant: Results) -> None:
+    # an old results.json: the reasons come from the skipped tests, without their prefix
     doc = parse(render_html(nonconformant))
-    assert "disabled: SEGJOBS_SECOND_SANDBOX_NAME is not set" in by_id(doc, "req-SJ-SANDBOX-001").text()
-    assert "skip: the target answered 400" in by_id(doc, "req-SJ-LIST-005").text()
+    sandbox = by_id(doc, "req-SJ-SANDBOX-001").text()
+    assert "Out of scope: SEGJOBS_SECOND_SANDBOX_NAME is not set" in sandbox
+    assert "Undecided: the target answered 400" in by_id(doc, "req-SJ-LIST-005").text()
+    assert f"Undecided: {UNTESTED_REASON}" in by_id(doc, "req-SJ-META-001").text()
+    assert "Undecided: SJ-BULK-001: timed out" in by_id(doc, "req-SJ-BULK-001").text()
+
+
+def _reason_divs(row: Node) -> list[Node]:
+    return [n for n in row.find_all("div") if "reason" in n.attrs.get("class", "").split()]
+
+
+def test_every_requirement_not_judged_shows_its_reason_in_its_row(any_results: Results) -> None:
+    doc = parse(render_html(any_results))
+    for req in any_results["requirements"]:
+        row = by_id(doc, f"req-{req['id']}")
+        reasons = _reason_divs(row)
+        if req["outcome"] in ("pass", "fail"):
+            assert not reasons, req["id"]
+            continue
+        assert len(reasons) == 1, req["id"]
+        kind = "Out of scope:" if req["outcome"] == "disabled" else "Undecided:"
+        assert reasons[0].text().startswith(kind)
+        assert "title" not in reasons[0].attrs  # shown, not only on hover
+        if req.get("reason"):
+            assert req["reason"] in reasons[0].text()
+        assert row.attrs["data-scope"] in ("out_of_scope", "undecided")
+
+
+def test_an_incomplete_run(incomplete: Results) -> None:
+    text = render_html(incomplete)
+    doc = parse(text)
+    verdict = by_id(doc, "verdict")
+    assert verdict.attrs["data-verdict"] == "incomplete"
+    assert "verdict-incomplete" in verdict.attrs["class"]
+    assert "verdict-conformant" not in verdict.attrs["class"]
+    assert "INCOMPLETE" in verdict.text()
+    assert (
+        "No requirement in scope failed, but 2 MUST requirements and 1 SHOULD requirement in scope could not "
+        "be judged (no job to read; suite error; not run)."
+    ) in verdict.text()
+    style = " ".join(n.text() for n in doc.find_all("style"))
+    colours = dict(re.findall(r"\.verdict-(\w+) \{ background: ([^;]+);", style))
+    assert colours["incomplete"] not in (colours["conformant"], colours["nonconformant"], colours["error"])
+    assert "<title>Conformance: INCOMPLETE" in text
+    # the rows say why
+    assert f"Undecided: {NO_JOB}" in by_id(doc, "req-SJ-GET-001").text()
+    assert f"Out of scope: {READ_ONLY}" in by_id(doc, "req-SJ-CREATE-001").text()
+    assert f"Out of scope: {NO_SANDBOX}" in by_id(doc, "req-SJ-SANDBOX-001").text()
+
+
+def test_the_coverage_is_counted(incomplete: Results) -> None:
+    coverage = by_id(parse(render_html(incomplete)), "coverage")
+    table = {
+        row.attrs["data-level"]: {
+            c.attrs["data-bucket"]: int(c.text()) for c in row.find_all("td") if "data-bucket" in c.attrs
+        }
+        for row in coverage.find_all("tr")
+        if "data-level" in row.attrs
+    }
+    assert table == {
+        "MUST": {"passed": 5, "failed": 0, "undecided": 2, "out_of_scope": 9},
+        "SHOULD": {"passed": 2, "failed": 0, "undecided": 1, "out_of_scope": 0},
+    }
+    lines = [li.text() for li in coverage.find_all("li") if "data-level" in li.attrs]
+    assert lines == [
+        "MUST: 5 passed, 0 failed, 2 undecided (no job to read; suite error), "
+        "9 out of scope (read-only; no failing segment; no second sandbox)",
+        "SHOULD: 2 passed, 0 failed, 1 undecided (not run), 0 out of scope",
+    ]
+    listed = [a.attrs["href"] for a in coverage.find_all("a")]
+    assert listed == ["#req-SJ-GET-001", "#req-SJ-BULK-001", "#req-SJ-META-001"]
+    assert NO_JOB in coverage.text()
+    assert "records no coverage" not in coverage.text()
+
+
+def test_an_old_results_file_gets_its_coverage_derived(nonconformant: Results) -> None:
+    coverage = by_id(parse(render_html(nonconformant)), "coverage")
+    assert "records no coverage" in coverage.text()
+    lines = [li.text() for li in coverage.find_all("li") if "data-level" in li.attrs]
+    assert lines[0].startswith("MUST: 9 passed, 4 failed, 1 undecided (suite error), 2 out of scope")
+
+
+def _count(text: str, value: str) -> int:
+    return text.count(html.escape(value, quote=True))
+
+
+def test_each_failure_appears_once(checks: Results) -> None:
+    text = render_html(checks)
+    doc = parse(text)
+    request, response, curl = GET_404_EXCHANGE
+    # one check recorded under SJ-GET-002, SJ-ERR-001 and (blocked) SJ-BULK-001: shown in full once
+    for value in (GET_404_EXPECTED, GET_404_GOT, request, response, curl):
+        assert _count(text, value) == 1, value
+    full = by_id(doc, "failure-SJ-GET-002")
+    pres = {p.attrs.get("class", ""): p.text() for p in full.find_all("pre")}
+    assert pres["expected"] == GET_404_EXPECTED
+    assert pres["msg"] == GET_404_GOT
+    assert pres["curl"] == curl
+    assert [p.text() for p in full.find_all("pre") if not p.attrs] == [request, response]
+    assert "[SJ-GET-002]" not in full.text()  # the heading line of the message is not repeated
+    for other in ("failure-SJ-ERR-001", "failure-SJ-BULK-001"):
+        article = by_id(doc, other)
+        assert not article.find_all("pre")
+        assert [a.attrs["href"] for a in article.find_all("a")] == ["#failure-SJ-GET-002"]
+        assert "test_unknown_id_is_404" in article.text()
+    note = "not decided: the test stopped at a failure of SJ-GET-002, SJ-ERR-001"
+    assert note in by_id(doc, "failure-SJ-BULK-001").text()
+
+
+def test_extra_detail_of_a_failure_is_collapsed_below_it(checks: Results) -> None:
+    text = render_html(checks)
+    article = by_id(parse(text), "failure-SJ-LIST-004")
+    got = next(p for p in article.find_all("pre") if p.attrs.get("class") == "msg")
+    assert got.text() == "Response violates schema: \u2026"
+    details = article.find_all("details")
+    assert len(details) == 1
+    assert "open" not in details[0].attrs
+    assert "1 more finding" in details[0].find_all("summary")[0].text()
+    detail = details[0].find_all("pre")[0].text()
+    assert detail.startswith(SCHEMA_TEXT)
+    assert "also [SJ-LIST-004] HTTP 200 to an unknown query parameter" in detail
+    assert "generated with seed 7" in detail
+    # the finding's own text and the "also" lines appear once, in the detail, after the panes
+    assert _count(text, SCHEMA_TEXT) == 1
+    assert _count(text, ALSO_CURL) == 1
+    for value in LIST_EXCHANGE:
+        assert _count(text, value) == 1, value
+    labels = [dt.text() for dt in article.find_all("dt")]
+    assert labels == ["Test", "Expected", "Got", "Request", "Response", "Reproduce", "Detail"]
 
 
 def test_each_job_has_a_lifecycle_picture(nonconformant: Results) -> None:

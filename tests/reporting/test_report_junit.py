@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
+from results_factory import GET_404_EXCHANGE, NO_FAILING, NO_JOB, NO_SANDBOX, READ_ONLY
 
 from conformance.reporting import render_junit, write_reports
 
@@ -207,7 +208,64 @@ def test_suite_properties_describe_the_run(nonconformant: Results) -> None:
         "base_url": "http://127.0.0.1:8765",
         "profile": "standard",
         "verdict": "nonconformant",
+        # an old results.json: the coverage is derived from the requirement rows
+        "segjobs.verdict": "nonconformant",
+        "segjobs.must.passed": "9",
+        "segjobs.must.failed": "4",
+        "segjobs.must.undecided": "1",
+        "segjobs.must.out_of_scope": "2",
+        "segjobs.should.passed": "2",
+        "segjobs.should.failed": "0",
+        "segjobs.should.undecided": "1",
+        "segjobs.should.out_of_scope": "0",
+        "segjobs.undecided_causes": "suite error; not run",
+        "segjobs.out_of_scope_causes": (
+            "SEGJOBS_FAILING_SEGMENT_ID is not set; SEGJOBS_SECOND_SANDBOX_NAME is not set"
+        ),
     }
+
+
+def test_an_incomplete_run_has_its_verdict_and_coverage(incomplete: Results, schema: SubsetSchema) -> None:
+    root = ET.fromstring(render_junit(incomplete))
+    schema.validate(root)
+    suite = root.find("testsuite")
+    assert suite is not None
+    props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+    assert props["verdict"] == props["segjobs.verdict"] == "incomplete"
+    coverage = incomplete["coverage"]
+    for level in ("MUST", "SHOULD"):
+        for bucket in ("passed", "failed", "undecided", "out_of_scope"):
+            assert props[f"segjobs.{level.lower()}.{bucket}"] == str(coverage[level][bucket])
+    assert props["segjobs.must.undecided"] == "2"
+    assert props["segjobs.undecided_causes"] == "no job to read; suite error; not run"
+    assert props["segjobs.out_of_scope_causes"] == "read-only; no failing segment; no second sandbox"
+
+
+def test_undecided_and_disabled_tests_follow_skip_kind(incomplete: Results, tmp_path: Path) -> None:
+    write_reports(incomplete, tmp_path)
+    suite = next(iter(JUnitXml.fromfile(str(tmp_path / "junit.xml"))))
+    messages = {c.name: r.message for c in suite for r in c.result if isinstance(r, Skipped)}
+    assert messages["test_get_returns_the_job"] == f"skip: {NO_JOB}"
+    assert messages["test_create_answers_new_job"] == f"disabled: {READ_ONLY}"
+    assert messages["test_jobs_invisible_from_other_sandbox"] == f"disabled: {NO_SANDBOX}"
+    assert messages["test_failed_job_has_errors"] == f"disabled: {NO_FAILING}"
+    assert len(messages) == sum(1 for t in incomplete["tests"] if t["outcome"] == "skipped")
+
+
+def test_a_failure_text_says_each_thing_once(checks: Results) -> None:
+    root = ET.fromstring(render_junit(checks))
+    case = next(c for c in root.iter("testcase") if c.get("name") == "test_unknown_id_is_404")
+    failure = case.find("failure")
+    assert failure is not None
+    text = failure.text or ""
+    message = next(t for t in checks["tests"] if t["name"] == "test_unknown_id_is_404")["message"]
+    assert text.startswith(message)
+    request, _, curl = GET_404_EXCHANGE
+    # the check is recorded under three requirements, and the message carries its request, response and curl
+    assert text.count(curl) == 1
+    assert text.count(request) == 1
+    assert text.count("HTTP 500 (application/json)") == 1
+    assert text.count("expected: HTTP status [404]") == 1
 
 
 def test_each_testcase_names_its_requirements(nonconformant: Results) -> None:

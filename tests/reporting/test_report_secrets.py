@@ -112,3 +112,25 @@ def test_the_final_pass_masks_escaped_forms() -> None:
     rendered = "raw a&b<c>d html a&amp;b&lt;c&gt;d end"
     assert mask_output(rendered, redactor) == "raw *** html *** end"
     assert mask_output("untouched", None) == "untouched"
+
+
+def test_reasons_and_coverage_are_masked_too(incomplete: Results, tmp_path: Path) -> None:
+    secret_reason = f"the target refused key {API_KEY} and token {TOKEN}"
+    row = next(r for r in incomplete["requirements"] if r["id"] == "SJ-GET-001")
+    row["reason"] = secret_reason
+    row["cause"] = f"refused {ODD}"
+    incomplete["coverage"]["undecided_reasons"]["SJ-GET-001"] = secret_reason
+    incomplete["coverage"]["undecided_causes"][0] = f"refused {ODD}"
+    incomplete["coverage"]["out_of_scope_reasons"]["SJ-SANDBOX-001"] = f"sandbox {PASSWORD}"
+    skipped = next(t for t in incomplete["tests"] if t["name"] == "test_get_returns_the_job")
+    skipped["reason"] = secret_reason
+    old = next(t for t in incomplete["tests"] if t["name"] == "test_jobs_invisible_from_other_sandbox")
+    old.pop("skip_kind")
+    old["reason"] = f"disabled: needs https://u:{PASSWORD}@sandbox.example"
+    redactor = Redactor.of([TOKEN, API_KEY, PASSWORD, ODD])
+    text = _read_all(write_reports(incomplete, tmp_path, redactor=redactor))
+    for secret in PLANTED:
+        for form in _variants(secret):
+            assert form not in text, f"{form!r} leaked"
+    assert "SECRET" not in text
+    assert "the target refused key *** and token ***" in text
