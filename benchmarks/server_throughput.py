@@ -5,10 +5,14 @@ then for each operation runs several concurrent httpx clients (one thread and on
 fixed time and counts the answers. Prints a table, then the same figures as JSON.
 
     python benchmarks/server_throughput.py [--clients 8] [--seconds 5] [--jobs 1000] [--json out.json]
+    python benchmarks/server_throughput.py --preload 3000 --jobs 100      # a crowded sandbox
 
-Operations measured: get (one job by id), list (first page of 20, default order), list with a property
-filter (which reads every job of the sandbox), bulk-get (10 ids), create (last, so the listings above see
-exactly the stored jobs).
+``--preload N`` starts the server with ``--preload N`` (N old finished jobs in each of its two sandboxes,
+on top of the ``--jobs`` stored through the API in the default one).
+
+Operations measured: get (one job by id), list (first page of 20, default order), the listings of a crowded
+sandbox (a status filter, a sort, each property filter the suite uses, and a combination of them, each on
+a page of 20), bulk-get (10 ids), create (last, so the listings above see exactly the stored jobs).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.reference import ServerSettings, start_subprocess
+from conformance.reference.preload import preloaded_id
 
 SETTINGS = ServerSettings.from_env({})
 HEADERS = {
@@ -45,6 +50,30 @@ HEADERS = {
 CREATE_BODY = [{"segmentId": SETTINGS.segment_ids[0]}]
 
 Request = Callable[[httpx.Client, random.Random], httpx.Response]
+
+Params = list[tuple[str, str]]
+
+PROPERTY_STATUS: Params = [("property", "status==SUCCEEDED"), ("limit", "20")]
+#: The listings of a crowded sandbox, each a page of 20 (the property filters are the ones the suite uses).
+CROWDED_LISTINGS: list[tuple[str, Params]] = [
+    ("list, status=FAILED", [("status", "FAILED")]),
+    ("list, sort=updateTime:asc", [("sort", "updateTime:asc")]),
+    ("list, property segments~segmentId", [("property", f"segments~segmentId=={SETTINGS.segment_ids[1]}")]),
+    (
+        "list, property sandbox.sandboxName",
+        [("property", f"sandbox.sandboxName=={SETTINGS.default_sandbox.name}")],
+    ),
+    (
+        "list, status+sort+2 properties, start=40",
+        [
+            ("status", "SUCCEEDED"),
+            ("sort", "creationTime:asc"),
+            ("property", f"segments~segmentId=={SETTINGS.segment_ids[0]}"),
+            ("property", f"sandbox.sandboxName=={SETTINGS.default_sandbox.name}"),
+            ("start", "40"),
+        ],
+    ),
+]
 
 
 @dataclass
@@ -124,23 +153,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=1000, help="jobs stored before measuring (default: %(default)s)"
     )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="old finished jobs the server holds in each sandbox from start-up (default: %(default)s)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the JSON figures to PATH")
     args = parser.parse_args(argv)
+    in_sandbox = args.jobs + args.preload
 
     environment = {name: value for name, value in os.environ.items() if not name.startswith("SEGJOBS_")}
     with tempfile.TemporaryDirectory(prefix="segjobs-bench-") as folder:
         db = str(Path(folder) / "jobs.db")
-        with start_subprocess(["--db", db, "--job-seconds", "1"], env=environment) as server:
+        server_args = ["--db", db, "--job-seconds", "1", "--preload", str(args.preload)]
+        with start_subprocess(server_args, env=environment) as server:
             job_ids = store_jobs(server.base_url, args.jobs, args.clients)
+            job_ids += [
+                preloaded_id(SETTINGS.ims_org, SETTINGS.default_sandbox.name, index)
+                for index in range(args.preload)
+            ]
             time.sleep(1.2)  # let the stored jobs finish, so every read sees settled jobs
+
+            def listing(params: Params) -> Request:
+                return lambda client, rng: client.get("/segment/jobs", params=tuple(params))
 
             operations: list[tuple[str, Request]] = [
                 ("get", lambda client, rng: client.get(f"/segment/jobs/{rng.choice(job_ids)}")),
-                ("list (limit 20)", lambda client, rng: client.get("/segment/jobs")),
+                ("list (limit 20)", listing([])),
+                (f"list, property filter ({in_sandbox} jobs)", listing(PROPERTY_STATUS)),
+                *((name, listing(params)) for name, params in CROWDED_LISTINGS),
                 (
-                    f"list, property filter ({args.jobs} jobs)",
+                    "list, property id==X",
                     lambda client, rng: client.get(
-                        "/segment/jobs", params={"property": "status==SUCCEEDED", "limit": 20}
+                        "/segment/jobs", params={"property": f"id=={rng.choice(job_ids)}"}
                     ),
                 ),
                 (
@@ -157,12 +203,13 @@ def main(argv: list[str] | None = None) -> int:
             ]
 
     print(
-        f"reference server, {args.jobs} jobs stored, {args.clients} clients, {args.seconds:g} s per operation"
+        f"reference server, {args.jobs} jobs stored, {args.preload} preloaded per sandbox, "
+        f"{args.clients} clients, {args.seconds:g} s per operation"
     )
-    print(f"{'operation':<34} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'operation':<42} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for r in results:
         print(
-            f"{r.operation:<34} {r.requests:>9} {r.errors:>7} {r.rps:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
+            f"{r.operation:<42} {r.requests:>9} {r.errors:>7} {r.rps:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
         )
     report = {
         "benchmark": "server_throughput",
@@ -171,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "jobs_stored": args.jobs,
+        "jobs_preloaded_per_sandbox": args.preload,
         "clients": args.clients,
         "seconds_per_operation": args.seconds,
         "results": [asdict(r) for r in results],

@@ -25,6 +25,9 @@ It accepts the credentials, org, sandboxes and segment definitions named by the 
 `run` agree with no configuration at all. Jobs are stored in SQLite and survive a restart on the same
 --db file. Settings are printed on stderr (credentials masked); once the server accepts requests it prints
 exactly one line on stdout: "listening on http://HOST:PORT".
+
+To test a client in a shared, busy sandbox, --preload fills each sandbox with old finished jobs at start-up
+and --background-creates has another client create jobs for the server's whole life.
 """
 
 
@@ -35,9 +38,15 @@ def _epilog() -> str:
     lines += [f"  {name:<29} {description}" for name, description in FAULTS.items()]
     lines += [
         "",
+        "access log (--access-log): one line per request on stderr, in this format:",
+        '  CLIENT_HOST:CLIENT_PORT - "METHOD PATH?QUERY HTTP/VERSION" STATUS',
+        '  e.g. 127.0.0.1:54321 - "DELETE /segment/jobs/JOB_ID HTTP/1.1" 204',
+        "  (path and query as the client sent them; no header is logged, so no credentials are)",
+        "",
         "examples:",
         "  python -m conformance.reference --port 8080",
         "  python -m conformance.reference --port 0 --db jobs.db --job-seconds 5",
+        "  python -m conformance.reference --port 0 --preload 3000 --background-creates 0.5 --access-log",
         "  curl -H 'Authorization: Bearer segjobs-local-token' -H 'x-api-key: segjobs-local-key' \\",
         "       -H 'x-gw-ims-org-id: 0000000000000000000000AA@AdobeOrg' http://127.0.0.1:8080/segment/jobs",
     ]
@@ -97,6 +106,27 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         default="desc",
         help="order by creationTime of a listing without sort (default: %(default)s, newest first)",
     )
+    crowd = parser.add_argument_group("a crowded sandbox (other clients' jobs)")
+    crowd.add_argument(
+        "--preload",
+        metavar="N",
+        type=_non_negative_int,
+        default=0,
+        help="at start-up, each sandbox holds N old finished jobs (default: %(default)s): SUCCEEDED, FAILED "
+        "and CANCELLED in turn, created over the 30 days before start-up (the newest an hour before it), "
+        "of the SEGJOBS_SEGMENT_IDS in turn (FAILED ones: SEGJOBS_FAILING_SEGMENT_ID). They have the same "
+        "ids on every start and a start adds only those missing, so a --db file keeps N per sandbox however "
+        "often the server restarts (a larger N tops up, a smaller one removes nothing)",
+    )
+    crowd.add_argument(
+        "--background-creates",
+        metavar="SECONDS",
+        type=_positive_float,
+        help="another client creates a job in each sandbox (the default one and the second) every "
+        "SECONDS while the server runs (default: none), of SEGJOBS_SEGMENT_IDS in turn, then "
+        "SEGJOBS_FAILING_SEGMENT_ID; each runs its normal life to SUCCEEDED (or FAILED) and is "
+        "never cancelled",
+    )
     testing = parser.add_argument_group("testing")
     testing.add_argument(
         "--fault",
@@ -106,7 +136,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         default=[],
         help="switch on a deliberate fault (repeatable; names below)",
     )
-    testing.add_argument("--access-log", action="store_true", help="log every request on stderr")
+    testing.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request on stderr, one line each (format below)",
+    )
     return parser
 
 
@@ -143,6 +177,8 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
                 max_limit=args.max_limit,
                 default_order=args.default_order,
                 faults=frozenset(args.fault),
+                preload=args.preload,
+                background_create_seconds=args.background_creates,
             )
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
@@ -196,6 +232,13 @@ def _positive_int(text: str) -> int:
     value = _int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
     return value
 
 

@@ -14,6 +14,9 @@ Every request passes the gateway (:mod:`.auth`) first, then its body and query a
 a 4xx problem body (:mod:`.problems`), never a 5xx. Store calls run in the thread pool so the event loop never
 waits on the disk. Faults (:mod:`.faults`) are checked where the behaviour they break lives; search for
 ``self._fault(`` to see every switch.
+
+At start-up the store receives the preloaded jobs (:mod:`.preload`); while the app runs, the other client of
+:mod:`.background` creates jobs through the same code as ``POST /segment/jobs``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from conformance.reference import auth, faults, listing
+from conformance.reference import auth, background, faults, listing, preload
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
 from conformance.reference.problems import ApiError, problem_response
@@ -66,11 +69,14 @@ class Tenant:
 def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time) -> Starlette:
     """The API over a store at ``settings.db_path``; ``clock`` (epoch seconds) drives every job's life."""
     store = Store(settings.db_path, clock=clock)
+    if settings.preload:
+        store.add_finished(preload.preloaded_jobs(settings, int(clock() * 1000)))
     api = SegmentJobsApi(settings, store)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with background.running(settings, api.create_as_other_client):
+            yield
         store.close()
 
     app = Starlette(
@@ -152,17 +158,27 @@ class SegmentJobsApi:
         properties = () if self._fault("property-filter-ignored") else query.properties
         hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()
 
-        if properties or hidden:
-            # Property paths reach into any field, so these filters run on the rendered jobs (and the jobs the
-            # fault created-job-invisible hides are dropped here).
-            _, records = await run_in_threadpool(self.store.select, tenant.scope, status=status, order=order)
+        matches, rendered_filters = listing.split_filters(properties)
+        if rendered_filters or hidden:
+            # Paths the store does not hold reach into any field, so these filters run on the rendered jobs
+            # (of those the store found for the others; the jobs the fault created-job-invisible hides are
+            # dropped here).
+            _, records = await run_in_threadpool(
+                self.store.select, tenant.scope, status=status, order=order, matches=matches
+            )
             rendered = [(r, render_job(r, self.settings)) for r in records if r.id not in hidden]
-            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in properties)]
+            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in rendered_filters)]
             total = len(matching)
             children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
         else:
             total, records = await run_in_threadpool(
-                self.store.select, tenant.scope, status=status, order=order, start=start, limit=limit
+                self.store.select,
+                tenant.scope,
+                status=status,
+                order=order,
+                start=start,
+                limit=limit,
+                matches=matches,
             )
             children = [self._present(record) for record in records]
         if self._fault("start-beyond-end-404") and start > 0 and start >= total:
@@ -211,9 +227,18 @@ class SegmentJobsApi:
 
     async def _store_job(self, tenant: Tenant, request: Request) -> JobRecord:
         """The job the create request asks for, stored in the tenant's sandbox."""
-        segment_ids = self._segment_ids(await self._json_body(request))
+        return await self._create(tenant, self._segment_ids(await self._json_body(request)))
+
+    async def create_as_other_client(self, sandbox: Sandbox, segment_ids: list[str]) -> JobRecord:
+        """Create a job as a valid ``POST /segment/jobs`` to ``sandbox`` would (the background client)."""
+        return await self._create(
+            Tenant(JobScope(org=self.settings.ims_org, sandbox=sandbox.name), sandbox), segment_ids
+        )
+
+    async def _create(self, tenant: Tenant, segment_ids: list[str]) -> JobRecord:
+        """Store a new job of these (validated) segment definitions in the tenant's sandbox."""
         if self._fault("segments-reversed"):
-            segment_ids.reverse()
+            segment_ids = segment_ids[::-1]
         if self._fault("never-finishes"):
             outcome: Status | None = None
         elif self.settings.failing_segment_id in segment_ids:

@@ -10,6 +10,10 @@ property   repeatable; ``path==value`` (dotted path) or ``array~key==value`` (an
 =========  ==================================================================================================
 
 Any other value is refused with the reason in :class:`QueryError`. Unknown parameters are ignored.
+
+A property filter on a field the store holds as rendered (:data:`STORED_FIELDS`: the ones a crowded sandbox is
+searched by) is answered by the store, in SQL, as a :class:`~conformance.reference.store.Match`; the others
+run on the rendered jobs. Both give the same answer: those fields are rendered exactly as stored, as strings.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.reference.lifecycle import Status
-from conformance.reference.store import Order, SortKey
+from conformance.reference.store import Match, MatchField, Order, SortKey
 
 DEFAULT_LIMIT = 20
 SORT_KEYS: tuple[SortKey, ...] = ("creationTime", "updateTime", "status", "id")
@@ -32,6 +36,15 @@ _INTEGER = re.compile(r"[0-9]+")
 _FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)(?:~([A-Za-z_][A-Za-z0-9_]*))?==(.+)")
 _SINGLE_VALUED = ("start", "limit", "status", "sort")
 _HUGE = 10**18
+
+#: Property filters the store answers (``path`` and ``key`` of the filter), and the stored field each reads.
+STORED_FIELDS: Mapping[tuple[tuple[str, ...], tuple[str, ...] | None], MatchField] = {
+    (("id",), None): "id",
+    (("imsOrgId",), None): "org",
+    (("status",), None): "status",
+    (("sandbox", "sandboxName"), None): "sandbox",
+    (("segments",), ("segmentId",)): "segment",
+}
 
 
 class QueryError(ValueError):
@@ -57,6 +70,11 @@ class PropertyFilter:
             )
         path, key, value = match.groups()
         return cls(text=text, path=tuple(path.split(".")), key=None if key is None else (key,), value=value)
+
+    def stored_match(self) -> Match | None:
+        """The same filter as the store answers it, when it can (see :data:`STORED_FIELDS`)."""
+        field = STORED_FIELDS.get((self.path, self.key))
+        return None if field is None else Match(field, self.value)
 
     def matches(self, job: Mapping[str, Any]) -> bool:
         found = _resolve(job, self.path)
@@ -89,6 +107,19 @@ class ListQuery:
         params.extend(("property", f.text) for f in self.properties)
         query = "&".join(f"{name}={quote(value, safe=':~')}" for name, value in params)
         return f"/segment/jobs?{query}"
+
+
+def split_filters(filters: Sequence[PropertyFilter]) -> tuple[list[Match], list[PropertyFilter]]:
+    """The filters the store answers (as matches), and the others, to run on the rendered jobs."""
+    stored: list[Match] = []
+    rendered: list[PropertyFilter] = []
+    for property_filter in filters:
+        match = property_filter.stored_match()
+        if match is None:
+            rendered.append(property_filter)
+        else:
+            stored.append(match)
+    return stored, rendered
 
 
 def parse_query(items: Sequence[tuple[str, str]], *, max_limit: int) -> ListQuery:

@@ -4,12 +4,20 @@
 (with an injectable clock). ``start_subprocess`` runs ``python -m conformance.reference`` and waits for its
 one line on stdout, ``listening on http://127.0.0.1:PORT``; a separate process can be killed with SIGKILL,
 which is how durability is tested.
+
+With ``access_log`` on, ``serve`` writes one line per request on stderr, when its answer starts, in
+:data:`ACCESS_LOG_FORMAT` (the request line is the one the client sent: path and query as they came)::
+
+    127.0.0.1:54321 - "DELETE /segment/jobs/3d0c4b2e-... HTTP/1.1" 204
+
+No header is logged, so credentials never are.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import os
 import queue
 import socket
@@ -33,6 +41,9 @@ from conformance.reference.settings import ServerSettings
 
 READY_PREFIX = "listening on "
 
+#: One access-log line: client address and port, the request line, the status code.
+ACCESS_LOG_FORMAT = '{client} - "{method} {target} HTTP/{http_version}" {status}'
+
 
 def serve(
     settings: ServerSettings,
@@ -48,6 +59,7 @@ def serve(
     sock = _bind(host, port)
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    log_config["formatters"]["access"] = {"()": AccessLineFormatter}
     server = _Server(
         _config(settings, clock, log_config=log_config, access_log=access_log),
         on_ready=None if on_ready is None else (lambda: on_ready(_base_url(sock))),
@@ -214,6 +226,29 @@ class _Server(uvicorn.Server):
             self._on_ready()
 
 
+class AccessLineFormatter(logging.Formatter):
+    """Formats uvicorn's access records as :data:`ACCESS_LOG_FORMAT` (no level, no colours)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        client, method, target, http_version, status = cast(tuple[str, str, str, str, int], record.args)
+        return ACCESS_LOG_FORMAT.format(
+            client=client, method=method, target=target, http_version=http_version, status=status
+        )
+
+
+class _Config(uvicorn.Config):
+    """uvicorn's configuration, letting the access log through when it is on.
+
+    uvicorn sets its access logger to the server's log level (warning), where the access records (info)
+    are dropped; the access log lowers it again.
+    """
+
+    def configure_logging(self) -> None:
+        super().configure_logging()
+        if self.access_log and self.log_config is not None:
+            logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+
+
 class _BodyOn204Protocol(H11Protocol):
     """HTTP/1.1 that puts a body on the wire after a 204, for the ``cancel-204-body`` fault only.
 
@@ -254,7 +289,7 @@ def _config(
     access_log: bool,
 ) -> uvicorn.Config:
     http: Any = _BodyOn204Protocol if "cancel-204-body" in settings.faults else "h11"
-    return uvicorn.Config(
+    return _Config(
         create_app(settings, clock=clock),
         http=http,
         ws="none",

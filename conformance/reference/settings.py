@@ -3,7 +3,10 @@
 The credentials, the org, the sandboxes and the known segment definitions come from the same ``SEGJOBS_*``
 variables the suite reads, with the same local defaults, so ``serve`` and ``run`` agree when given the same
 environment (or none). The remaining fields choose between behaviours the API doc leaves open ("variants",
-all conformant) and switch on deliberate faults (see :mod:`conformance.reference.faults`).
+all conformant), switch on deliberate faults (see :mod:`conformance.reference.faults`), and crowd the
+sandboxes the way a shared one is crowded: ``preload`` old finished jobs in each sandbox at start-up (see
+:mod:`conformance.reference.preload`) and, with ``background_create_seconds``, another client creating jobs
+for the server's whole life (see :mod:`conformance.reference.background`).
 """
 
 from __future__ import annotations
@@ -114,6 +117,10 @@ class ServerSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: Deliberate faults switched on (names from :data:`conformance.reference.faults.FAULTS`).
     faults: frozenset[str] = frozenset()
+    #: Old finished jobs each sandbox holds from start-up (topped up to this many; see ``preload``).
+    preload: int = 0
+    #: Another client creates a job in each sandbox every that many seconds (None: nobody does).
+    background_create_seconds: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -139,6 +146,11 @@ class ServerSettings:
             problems.append(f"max_limit must be >= 1, got {self.max_limit!r}")
         if self.max_body_bytes < 1:
             problems.append(f"max_body_bytes must be >= 1, got {self.max_body_bytes!r}")
+        if self.preload < 0:
+            problems.append(f"preload must be >= 0, got {self.preload!r}")
+        interval = self.background_create_seconds
+        if interval is not None and not 0 < interval < float("inf"):
+            problems.append(f"background_create_seconds must be > 0 and finite, got {interval!r}")
         unknown = sorted(self.faults - FAULTS.keys())
         if unknown:
             problems.append(f"unknown faults {unknown}; known: {sorted(FAULTS)}")
@@ -194,6 +206,13 @@ class ServerSettings:
             f"extra fields   {'yes' if self.extra_fields else 'no'}",
             f"page size      default 20, max {self.max_limit}",
             f"default order  creationTime:{self.default_order}",
+            f"preloaded      {self.preload} finished jobs per sandbox",
+            "other client   "
+            + (
+                "none"
+                if self.background_create_seconds is None
+                else f"creates a job per sandbox every {self.background_create_seconds:g} s"
+            ),
         ]
         if self.faults:
             lines.append(

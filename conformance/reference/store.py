@@ -8,6 +8,11 @@ both move the same job: the cancel and the progress of a job serialise on that g
 Every operation runs in one ``BEGIN IMMEDIATE`` transaction under a lock: one connection, shared by the
 server's worker threads, safe and simple. The clock is read inside the transaction, so the order in which
 operations commit is also the order of the times they see.
+
+A listing stays cheap in a crowded sandbox (thousands of jobs): before it, only the jobs that can still change
+(not SUCCEEDED, FAILED or CANCELLED) are advanced; its filters (status, and each :class:`Match` the listing
+hands over) and its order run in SQL on indexes of the scope, so only the page is read and rendered.
+Preloaded jobs (:meth:`Store.add_finished`) go in with one ``executemany``, skipping ids already stored.
 """
 
 from __future__ import annotations
@@ -25,12 +30,23 @@ from conformance.reference import lifecycle
 from conformance.reference.lifecycle import Progress, Status, Timeline
 
 SortKey = Literal["creationTime", "updateTime", "status", "id"]
+MatchField = Literal["id", "org", "sandbox", "status", "segment"]
 
 _SORT_COLUMNS: dict[str, str] = {
     "creationTime": "created_ms",
     "updateTime": "update_ms",
     "status": "status",
     "id": "id",
+}
+
+# What a :class:`Match` asks of a row. A segment is looked for in the JSON text first (a cheap, necessary
+# condition: the id appears there JSON-encoded, as stored), then among the array's elements.
+_MATCH_CLAUSES: dict[str, str] = {
+    "id": "id = ?",
+    "org": "org = ?",
+    "sandbox": "sandbox = ?",
+    "status": "status = ?",
+    "segment": "instr(segment_ids, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(segment_ids) WHERE value = ?)",
 }
 
 _SCHEMA = """
@@ -50,7 +66,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_scope ON jobs (org, sandbox, created_ms);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (org, sandbox, status);
+CREATE INDEX IF NOT EXISTS jobs_by_status_created ON jobs (org, sandbox, status, created_ms);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (org, sandbox, update_ms);
+CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (org, sandbox, id);
 """
+
+# The statuses a job can still leave: the only ones worth advancing before a listing.
+_RUNNING = tuple(status.value for status in Status if status not in lifecycle.TERMINAL)
 
 # SQL text is put together from constants of this module only (hence the noqa: S608 marks); every value
 # travels as a parameter.
@@ -88,6 +110,19 @@ class JobRecord:
     @property
     def update_ms(self) -> int:
         return self.progress.since_ms
+
+
+@dataclass(frozen=True)
+class Match:
+    """Only jobs whose ``field`` is ``value`` (``segment``: one of whose segment definitions is ``value``)."""
+
+    field: MatchField
+    value: str
+
+    def clause(self) -> tuple[str, list[str]]:
+        if self.field == "segment":
+            return _MATCH_CLAUSES["segment"], [json.dumps(self.value), self.value]
+        return _MATCH_CLAUSES[self.field], [self.value]
 
 
 @dataclass(frozen=True)
@@ -145,6 +180,35 @@ class Store:
             )
         return record
 
+    def add_finished(self, records: Sequence[JobRecord]) -> int:
+        """Store jobs that have already ended (preloading), in one transaction, skipping those whose id is
+        stored already; returns how many were added."""
+        unfinished = [record.id for record in records if not record.progress.finished]
+        if unfinished:
+            raise ValueError(f"jobs {unfinished[:3]} have not ended")
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                f"INSERT OR IGNORE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                [
+                    (
+                        record.id,
+                        record.org,
+                        record.sandbox,
+                        json.dumps(list(record.segment_ids)),
+                        record.timeline.created_ms,
+                        record.timeline.duration_ms,
+                        None if record.timeline.outcome is None else record.timeline.outcome.value,
+                        record.timeline.cancel_ms,
+                        record.timeline.cancelled_ms,
+                        record.status.value,
+                        record.update_ms,
+                    )
+                    for record in records
+                ],
+            )
+            return self._db.total_changes - before
+
     def get(self, scope: Scope, job_id: str) -> JobRecord | None:
         """The job as it stands now, or None when ``scope`` has no such job."""
         with self._transaction() as now_ms:
@@ -194,16 +258,27 @@ class Store:
             return JobRecord(record.id, record.org, record.sandbox, record.segment_ids, timeline, progress)
 
     def select(
-        self, scope: Scope, *, status: Status | None, order: Order, start: int = 0, limit: int | None = None
+        self,
+        scope: Scope,
+        *,
+        status: Status | None,
+        order: Order,
+        start: int = 0,
+        limit: int | None = None,
+        matches: Sequence[Match] = (),
     ) -> tuple[int, list[JobRecord]]:
-        """The number of jobs in ``scope`` (with that status, if given) and the ``limit`` of them from
-        ``start`` in ``order`` (all of them from ``start`` when ``limit`` is None)."""
+        """The number of jobs in ``scope`` (with that status, if given, and meeting every match) and the
+        ``limit`` of them from ``start`` in ``order`` (all of them from ``start`` when ``limit`` is None)."""
         with self._transaction() as now_ms:
             self._advance_scope(scope, now_ms)
             where, params = _scope_clause(scope)
             if status is not None:
                 where += " AND status = ?"
                 params.append(status.value)
+            for match in matches:
+                clause, values = match.clause()
+                where += f" AND {clause}"
+                params.extend(values)
             count_sql = f"SELECT COUNT(*) FROM jobs WHERE {where}"  # noqa: S608
             (total,) = self._db.execute(count_sql, params).fetchone()
             direction = "DESC" if order.descending else "ASC"
@@ -241,10 +316,10 @@ class Store:
         """Persist the transitions due for every job of ``scope`` that has not ended (before filtering
         or sorting on status and updateTime)."""
         where, params = _scope_clause(scope)
-        terminal = [status.value for status in lifecycle.TERMINAL]
+        marks = ", ".join("?" for _ in _RUNNING)
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM jobs WHERE {where} AND status NOT IN (?, ?, ?)",  # noqa: S608
-            [*params, *terminal],
+            f"SELECT {_COLUMNS} FROM jobs WHERE {where} AND status IN ({marks})",  # noqa: S608
+            [*params, *_RUNNING],
         ).fetchall()
         for row in rows:
             self._advance(row, now_ms)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from conformance.cli import main as cli_main
 from conformance.reference import FAULTS, ServerSettings, start_in_thread, start_subprocess
 from conformance.reference.__main__ import build_parser, main
 
@@ -35,9 +37,26 @@ def test_help_documents_options_environment_and_faults(capsys: pytest.CaptureFix
     assert all(name in text for name in FAULTS)
 
 
+def test_help_documents_the_crowded_sandbox_and_the_access_log(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["serve", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for option in ("--preload N", "--background-creates SECONDS", "--access-log"):
+        assert option in text
+    assert "SUCCEEDED, FAILED and CANCELLED" in text and "30 days" in text
+    assert "a --db file keeps N per sandbox however often the server restarts" in text
+    assert "each sandbox (the default one and the second)" in text and "never cancelled" in text
+    assert 'CLIENT_HOST:CLIENT_PORT - "METHOD PATH?QUERY HTTP/VERSION" STATUS' in text
+    assert '127.0.0.1:54321 - "DELETE /segment/jobs/JOB_ID HTTP/1.1" 204' in text
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["--preload", "-1"],
+        ["--preload", "many"],
+        ["--background-creates", "0"],
+        ["--background-creates", "inf"],
+        ["--background-creates", "often"],
         ["--port", "http"],
         ["--port", "70000"],
         ["--job-seconds", "0"],
@@ -59,6 +78,28 @@ def test_parser_defaults() -> None:
     assert (args.host, args.port, args.db, args.job_seconds) == ("127.0.0.1", 8080, None, 1.0)
     assert (args.bulk_unknown, args.cancel_direct, args.extra_fields) == ("omit", False, False)
     assert (args.max_limit, args.default_order, args.fault) == (100, "desc", [])
+    assert (args.preload, args.background_creates, args.access_log) == (0, None, False)
+
+
+def test_crowding_flags_reach_the_server(tmp_path: Path) -> None:
+    headers = {
+        "Authorization": f"Bearer {SETTINGS.access_token}",
+        "x-api-key": SETTINGS.api_key,
+        "x-gw-ims-org-id": SETTINGS.ims_org,
+    }
+    args = ["--db", str(tmp_path / "j.db"), "--preload", "9", "--background-creates", "0.05"]
+    with start_subprocess([*args, "--job-seconds", "0.2"], env=clean_env()) as server:
+        time.sleep(0.3)
+        for sandbox in ("prod", "dev"):
+            page = httpx.get(
+                f"{server.base_url}/segment/jobs",
+                headers={**headers, "x-sandbox-name": sandbox},
+                params={"limit": 100, "sort": "creationTime:asc"},
+            ).json()
+            statuses = [job["status"] for job in page["children"]]
+            assert statuses[:9] == ["SUCCEEDED", "FAILED", "CANCELLED"] * 3
+            assert len(statuses) > 9  # and the other client's, newer
+        assert "preloaded      9 finished jobs per sandbox" in server.log()
 
 
 def test_invalid_environment_exits_2(
