@@ -225,6 +225,8 @@ class ApiClient:
         self.max_429_retries = max_429_retries
         self.stats = Stats()
         self.on_exchange = on_exchange
+        #: called with (method, url) before anything is sent; raises to stop a request that must not go out
+        self.guard: Callable[[str, str], None] | None = None
         timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
@@ -277,6 +279,8 @@ class ApiClient:
             if not any(k.lower() == "content-type" for k in merged):
                 merged["Content-Type"] = "application/json"
         url = self.url(path)
+        if self.guard is not None:
+            self.guard(method, url)
         target, home = urlsplit(url), urlsplit(self.base_url)
         if (target.scheme, target.netloc) != (home.scheme, home.netloc):
             # credentials are only ever sent to the configured scheme, host and port

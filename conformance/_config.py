@@ -290,12 +290,11 @@ def load_settings(
     return Settings(**values, sources=sources)
 
 
-def for_embedded(settings: Settings, base_url: str) -> Settings:
-    """The settings against the embedded reference server: its optional sandbox and failing segment
-    definition are known, so every requirement is enabled."""
+def for_embedded(settings: Settings) -> Settings:
+    """The settings against the embedded reference server, before it starts: its optional sandbox and failing
+    segment definition are known, so every requirement is in scope (the base URL comes once it listens)."""
     return replace(
         settings,
-        base_url=base_url,
         second_sandbox=settings.second_sandbox or DEFAULT_SECOND_SANDBOX,
         failing_segment_id=settings.failing_segment_id or DEFAULT_FAILING_SEGMENT_ID,
     )

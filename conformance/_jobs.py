@@ -10,16 +10,28 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from conformance._client import ApiClient, Exchange, TransportError, retry_after_seconds
 from conformance._lifecycle import TERMINAL
 
+JOBS_SEGMENT = "/segment/jobs/"
+
+
+#: ids the suite makes up for requests that must not find a job start with this (a server never issues one)
+UNKNOWN_PREFIX = "segjobs-unknown-"
+
 
 class BudgetExhausted(Exception):
     """The run may not create more jobs (``--max-jobs``)."""
+
+
+class UnsafeRequest(Exception):
+    """The suite was about to cancel a job this run did not create. Never sent: a bug of the suite."""
 
 
 @dataclass
@@ -71,6 +83,8 @@ class JobTracker:
         self.t0 = clock()
         self.jobs: dict[str, TrackedJob] = {}
         self.attempts = 0
+        #: ids made up by the suite, which no job has: the only others a DELETE may name
+        self.unknown_ids: set[str] = set()
         self._lock = threading.RLock()
 
     # -- creation ------------------------------------------------------------------------------------
@@ -114,6 +128,38 @@ class JobTracker:
                 if body["id"] not in self.jobs:
                     self.jobs[body["id"]] = TrackedJob(body["id"], sandbox, segment_ids, self.clock())
             self.observe(body)
+
+    # -- only our own jobs ---------------------------------------------------------------------------
+    def unknown_id(self) -> str:
+        """An id no job has (a fresh UUID), which requests may name, a cancel included."""
+        made_up = str(uuid.uuid4())
+        with self._lock:
+            self.unknown_ids.add(made_up)
+        return made_up
+
+    def may_cancel(self, job_id: str) -> bool:
+        """Only a job this run created, or an id that cannot exist, may be named by a cancel."""
+        with self._lock:
+            return job_id in self.jobs or job_id in self.unknown_ids or job_id.startswith(UNKNOWN_PREFIX)
+
+    def check_cancel(self, job_id: str) -> None:
+        if not self.may_cancel(job_id):
+            raise UnsafeRequest(
+                f"refused to send DELETE for job {job_id!r}: this run did not create it (a suite bug; "
+                "the suite never cancels a job it did not create)"
+            )
+
+    def guard(self, method: str, url: str) -> None:
+        """Called before every request of the client: a DELETE of a job must name one of ours."""
+        if method.upper() != "DELETE":
+            return
+        path = urlsplit(url).path
+        marker = path.rfind(JOBS_SEGMENT)
+        if marker < 0:
+            return
+        rest = path[marker + len(JOBS_SEGMENT) :]
+        if rest:
+            self.check_cancel(unquote(rest))
 
     # -- observation ---------------------------------------------------------------------------------
     def observe(self, body: Any) -> None:

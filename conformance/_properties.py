@@ -24,9 +24,12 @@ Generation
       with 400 (ERRATA E-14, E-25);
     - create: the body names one configured segment definition (``SEGJOBS_SEGMENT_IDS``); generated IDs are
       unknown definitions (400), and several definitions in one job are optional (E-24);
-    - get and cancel: a job of the run is pinned as ``segmentJobId`` next to generated IDs; the acceptance
-      check only judges the pinned one (a generated ID is unknown: 404). ``bulk-get`` is never generated as an
-      ID: ``/segment/jobs/bulk-get`` is another resource, whose 405 the spec cannot declare (E-15);
+    - get and cancel: a job is pinned as ``segmentJobId`` next to generated IDs; the acceptance check only
+      judges the pinned one (a generated ID is unknown: 404). A read may pin any job (the run's, else the
+      newest of the listing); a cancel pins only a job of the run, and its generated IDs carry the prefix
+      ``segjobs-unknown-`` so that none can name a job; a stateful cancel step not fed by a create of the run
+      is not sent. ``bulk-get`` is never generated as an ID: ``/segment/jobs/bulk-get`` is another resource,
+      whose 405 the spec cannot declare (E-15);
     - bulk-get: generated bodies are valid as they are (unknown IDs still answer 207); a job of the run is
       added to some of them so that results hold a real job.
 
@@ -60,6 +63,11 @@ Checks used, and the requirement a failure of each blames (each verified on the 
 
     A failure of a check that maps to nothing else is blamed on the operation's schema requirement. A request
     that gets no usable answer fails SJ-HTTP-006 (timeout) or SJ-HTTP-004; a redirect fails SJ-HTTP-005.
+
+    A check credits only what it had to judge (:func:`judged_by`, and the acceptance and cancel checks note
+    it themselves): a listing without jobs judges no job schema, a generated unknown id no acceptance. What a
+    test names but no answer gave anything to judge is reported undecided with the reason of
+    :data:`NOT_JUDGED`, never passed.
 
 Checks not used
     use_after_free
@@ -123,8 +131,9 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, Exchange, ProtocolViolation, TargetTimeout, TransportError
 from conformance._config import Settings
-from conformance._jobs import BudgetExhausted, JobTracker
+from conformance._jobs import UNKNOWN_PREFIX, BudgetExhausted, JobTracker
 from conformance._lifecycle import RUNNING, STATUSES, TERMINAL
+from conformance._outcomes import Judgement
 from conformance._redact import Redactor
 from conformance._spec import load_openapi
 
@@ -343,11 +352,22 @@ def job_id_of(case: AnyCase) -> str | None:
     return unquote(str(value)) if value is not None else None
 
 
+def never_a_job(case: AnyCase) -> AnyCase:
+    """A generated cancel names an id no job can have (the generated text after the suite's prefix): the
+    suite never cancels a job it did not create."""
+    generated = str(case.path_parameters.get("segmentJobId", ""))  # as schemathesis holds it
+    case.path_parameters = {**case.path_parameters, "segmentJobId": UNKNOWN_PREFIX + generated}
+    return case
+
+
 def job_cases(schema: schemathesis.BaseSchema, rules: OperationRules, job_id: str | None) -> CaseStrategy:
-    """Get or cancel: the job ``job_id`` (when there is one), then generated IDs."""
+    """Get or cancel: the job ``job_id`` (when there is one), then generated IDs (for a cancel, IDs that
+    cannot exist)."""
     op = operation(schema, rules)
     generated: CaseStrategy = op.as_strategy(GenerationMode.POSITIVE)
     generated = generated.filter(lambda case: job_id_of(case) not in RESERVED_JOB_IDS)
+    if rules is CANCEL:
+        generated = generated.map(never_a_job)
     if job_id is None:
         return generated
     pinned: CaseStrategy = op.as_strategy(GenerationMode.POSITIVE, path_parameters={"segmentJobId": job_id})
@@ -457,9 +477,11 @@ class CancelTakesEffect:
 
     __name__ = "cancel_takes_effect"
 
-    def __init__(self, api: ApiClient, jobs: JobTracker) -> None:
+    def __init__(self, api: ApiClient, jobs: JobTracker, judged: set[str] | None = None) -> None:
         self.api = api
         self.jobs = jobs
+        #: the requirements it has judged so far (a test reports the others as not judged)
+        self.judged = judged if judged is not None else set()
 
     def __call__(self, ctx: Any, response: Response, case: AnyCase) -> bool | None:
         if case.method.upper() != "DELETE" or response.status_code != 204:
@@ -507,6 +529,9 @@ class CancelTakesEffect:
                 message=f"after the 204 the job reads {status!r}",
                 exchange=exchange,
             )
+        self.judged.add("SJ-CANCEL-008")
+        if before in RUNNING:
+            self.judged.add("SJ-CANCEL-003")
         if status in RUNNING:
             raise SuiteFailure(
                 operation=case.operation.label,
@@ -558,15 +583,19 @@ class JobAcceptance:
 
     __name__ = "positive_data_acceptance"
 
-    def __init__(self, jobs: JobTracker, extra_ids: Collection[str] = ()) -> None:
+    def __init__(
+        self, jobs: JobTracker, extra_ids: Collection[str] = (), judged: set[str] | None = None
+    ) -> None:
         self.jobs = jobs
         self.extra_ids = frozenset(extra_ids)
+        self.judged = judged if judged is not None else set()
 
     def __call__(self, ctx: Any, response: Response, case: AnyCase) -> bool | None:
         if "{segmentJobId}" in case.path:
             job_id = job_id_of(case)
             if job_id is None or (job_id not in self.extra_ids and job_id not in self.jobs.jobs):
                 return None
+        self.judged.add(_rules_of(case).acceptance_requirement)
         result: bool | None = openapi_checks.positive_data_acceptance(ctx, response, case)
         return result
 
@@ -582,16 +611,19 @@ RESPONSE_CHECKS: tuple[CheckFunction, ...] = (
 NEGATIVE_CHECKS: tuple[CheckFunction, ...] = (*RESPONSE_CHECKS, openapi_checks.negative_data_rejection)
 
 
-def positive_checks(jobs: JobTracker, known_ids: Collection[str] = ()) -> tuple[CheckFunction, ...]:
-    """Checks of answers to valid data: those of every answer, and acceptance."""
-    return (*RESPONSE_CHECKS, JobAcceptance(jobs, known_ids))
+def positive_checks(
+    jobs: JobTracker, known_ids: Collection[str] = (), judged: set[str] | None = None
+) -> tuple[CheckFunction, ...]:
+    """Checks of answers to valid data: those of every answer, and acceptance (noted in ``judged`` when it
+    had a known job to judge)."""
+    return (*RESPONSE_CHECKS, JobAcceptance(jobs, known_ids, judged))
 
 
 def cancel_checks(
-    api: ApiClient, jobs: JobTracker, known_ids: Collection[str] = ()
+    api: ApiClient, jobs: JobTracker, known_ids: Collection[str] = (), judged: set[str] | None = None
 ) -> tuple[CheckFunction, ...]:
     """Checks of answers to valid cancels: those of valid data, and the cancel semantics."""
-    return (*positive_checks(jobs, known_ids), CancelTakesEffect(api, jobs))
+    return (*positive_checks(jobs, known_ids, judged), CancelTakesEffect(api, jobs, judged))
 
 
 def credential_checks(api: ApiClient) -> tuple[CheckFunction, ...]:
@@ -647,6 +679,70 @@ def _expected(check: str, failure: Failure, rules: OperationRules) -> str:
         return failure.expected
     accepted = " or ".join(str(s) for s in rules.accepted_statuses)
     return _EXPECTED.get(check, failure.title).format(label=rules.label, accepted=accepted)
+
+
+# -- evidence: what an answer gave to judge ---------------------------------------------------------------
+def _body_of(response: Response) -> Any:
+    try:
+        return json.loads(response.content) if response.content else None
+    except ValueError:
+        return None
+
+
+def _holds_a_job(rules: OperationRules, body: Any) -> bool:
+    """Whether a 2xx answer carries what the operation's schema requirement speaks of."""
+    if rules is LIST:
+        return isinstance(body, dict) and bool(body.get("children"))
+    if rules is BULK_GET:
+        return isinstance(body, dict) and bool(body.get("results"))
+    return rules is not CANCEL and isinstance(body, dict)
+
+
+def judged_by(
+    rules: OperationRules,
+    case: AnyCase,
+    response: Response,
+    checks: Sequence[CheckFunction],
+    jobs: JobTracker,
+) -> set[str]:
+    """The requirements an answer gave something to judge, whatever the verdict: a check that had nothing
+    to look at (no job in a listing, an unknown id) credits nothing."""
+    status = response.status_code
+    names = {getattr(check, "__name__", "") for check in checks}
+    judged = {"SJ-ERROR-001", "SJ-ERROR-003"}  # any answer: no 5xx, a documented status
+    if status >= 400:
+        judged.add("SJ-ERROR-002")
+    elif response.content:
+        judged |= {"SJ-HTTP-001", "SJ-HTTP-002"}
+    if "negative_data_rejection" in names and rules.rejection_requirement is not None:
+        judged.add(rules.rejection_requirement)
+    # acceptance: JobAcceptance notes it when it judges (a generated, unknown id is not judged)
+    if 200 <= status < 300 and (status == 204 or _holds_a_job(rules, _body_of(response))):
+        judged.add(rules.schema_requirement)
+    if "ignored_auth" in names and 200 <= status < 300:
+        judged |= {"SJ-AUTH-001", "SJ-AUTH-002"}
+    if "ensure_resource_availability" in names and rules is GET and job_id_of(case) in jobs.jobs:
+        judged.add("SJ-CREATE-007")
+    return judged
+
+
+#: Why a requirement of a property test was not judged, when no answer gave it anything.
+NOTHING_TO_JUDGE = "no generated request gave it anything to judge"
+NOT_JUDGED: Mapping[str, str] = {
+    "SJ-GET-001": "no job to read: the run created none and the listing showed none",
+    "SJ-GET-003": "no job to read: the run created none and the listing showed none",
+    "SJ-LIST-014": "no listing answer held a job to check against the schema",
+    "SJ-BULK-007": "no bulk-get answer held a result to check against the schema",
+    "SJ-CANCEL-001": "no job of the run to cancel",
+    "SJ-CANCEL-003": "no running job of the run was cancelled",
+    "SJ-CANCEL-008": "no job of the run was cancelled",
+    "SJ-CREATE-001": "no create was sent",
+    "SJ-CREATE-006": "no create was answered with a job",
+    "SJ-CREATE-007": "no created job was read through the spec's links",
+    "SJ-ERROR-002": "no answer was an error",
+    "SJ-AUTH-001": "the listing with valid credentials did not succeed, so credentials were not probed",
+    "SJ-AUTH-002": "the listing with valid credentials did not succeed, so credentials were not probed",
+}
 
 
 # -- exchanges ---------------------------------------------------------------------------------------------
@@ -721,6 +817,8 @@ class Prober:
         self.stopped = False
         #: suite errors met while Hypothesis ran: raised once it is done, so no example is replayed
         self.errors: list[BaseException] = []
+        #: the requirements some answer gave something to judge (see :func:`judged_by`)
+        self.judged: set[str] = set()
 
     def close(self) -> None:
         self.session.close()
@@ -742,6 +840,8 @@ class Prober:
 
     def send(self, case: AnyCase) -> Response:
         """Sends ``case`` (tenant headers pinned); raises :class:`TransportError` without a usable answer."""
+        if case.method.upper() == "DELETE":
+            self.jobs.check_cancel(job_id_of(case) or "")
         self._count()
         kwargs = self.call_kwargs()
         try:
@@ -858,6 +958,7 @@ class Prober:
             on_answer(response)
         for finding in self.check(case, response, rules, checks, recorder):
             self.findings.add(finding)
+        self.judged |= judged_by(rules, case, response, checks, self.jobs)
         return response
 
     def explore(self, strategy: CaseStrategy, max_examples: int, handle: Callable[[AnyCase], None]) -> None:
@@ -892,8 +993,11 @@ class Prober:
 
         self.explore(strategy, max_examples, handle)
 
-    def finish(self) -> None:
-        """Raises the findings of the test, if any."""
+    def finish(self, judgement: Judgement | None = None) -> None:
+        """Says which of the test's requirements no answer gave anything to judge, then raises the findings
+        of the test, if any."""
+        if judgement is not None:
+            judgement.judged_only(self.judged, NOT_JUDGED, default=NOTHING_TO_JUDGE, cause="nothing to judge")
         self.findings.raise_if_any()
 
 
@@ -929,7 +1033,10 @@ class CreateBudget:
 # -- stateful workflows ------------------------------------------------------------------------------------
 def stateful_checks(prober: Prober) -> tuple[CheckFunction, ...]:
     """Checks of the workflows: those of valid cancels, and that a created job is readable."""
-    return (*cancel_checks(prober.api, prober.jobs), openapi_checks.ensure_resource_availability)
+    return (
+        *cancel_checks(prober.api, prober.jobs, judged=prober.judged),
+        openapi_checks.ensure_resource_availability,
+    )
 
 
 def workflow_machine(prober: Prober, budget: CreateBudget) -> type[APIStateMachine]:
@@ -960,6 +1067,8 @@ def workflow_machine(prober: Prober, budget: CreateBudget) -> type[APIStateMachi
                 if not budget.take():
                     return None
                 case.body = [{"segmentId": segment_ids[next(creates) % len(segment_ids)]}]
+            if rules is CANCEL and not prober.jobs.may_cancel(job_id_of(case) or ""):
+                return None  # a step not fed by a create of ours is not sent: the run cancels only its jobs
             response = prober.exercise(
                 case,
                 rules,

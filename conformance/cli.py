@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="segjobs-conformance",
         description="Conformance suite for the Segment Jobs API (/segment/jobs).",
         epilog="Exit codes of run: 0 conformant, 1 non-conformant, 2 usage or configuration error, "
-        "3 the run could not be carried out.",
+        "3 the run could not be carried out, 4 incomplete (nothing failed, but a MUST could not be judged).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -207,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     results_path = report_dir / "results.json"
+    results_path.unlink(missing_ok=True)  # what is there afterwards is this run's
     pytest_args = [
         *SUITE_ARGS,
         "--tb=no",
@@ -232,20 +233,17 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args.append("--segjobs-read-only")
     extra = [a for a in args.pytest_args if a != "--"]
     code = _pytest_main(pytest_args + extra)
-    if code in (4, 5):  # pytest usage error / nothing collected: not a verdict
-        print("segjobs-conformance: error: the suite could not be collected (see above)", file=sys.stderr)
-        return EXIT_USAGE if code == 4 else EXIT_RUN_ERROR
-    if results_path.exists():
-        try:
-            from conformance import reporting
+    if not results_path.exists():
+        # no verdict: a usage error (pytest printed it), or the suite could not even be collected
+        return EXIT_USAGE if code in (EXIT_USAGE, 4) else EXIT_RUN_ERROR
+    try:
+        from conformance import reporting
 
-            results = json.loads(results_path.read_text(encoding="utf-8"))
-            reporting.write_reports(results, report_dir, redactor=settings.redactor)
-            print(f"reports: {report_dir}/ (results.json, junit.xml, report.html, summary.md)")
-        except Exception as exc:
-            print(f"segjobs-conformance: warning: the reports could not be written: {exc}", file=sys.stderr)
-    elif code not in (2, 3):
-        return EXIT_RUN_ERROR
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        reporting.write_reports(results, report_dir, redactor=settings.redactor)
+        print(f"reports: {report_dir}/ (results.json, junit.xml, report.html, summary.md)")
+    except Exception as exc:
+        print(f"segjobs-conformance: warning: the reports could not be written: {exc}", file=sys.stderr)
     return code
 
 

@@ -2,41 +2,47 @@
 
 Load it explicitly: ``pytest -p conformance.plugin --pyargs conformance.suite``.
 
-It adds the ``segjobs`` option group, the ``requirement`` marker and the fixtures the suite's tests use
-(``settings``, ``api``, ``jobs``, ``profile``), starts the embedded reference server when no base URL is
-given, checks the target answers, rolls test outcomes up per requirement and writes ``results.json``.
-It does nothing at all unless loaded, and is cheap to import.
+It adds the ``segjobs`` option group, the markers and the fixtures the suite's tests use (``settings``,
+``api``, ``jobs``, ``profile``, ``judgement``), decides before anything is sent what is in scope and how many
+jobs the selection needs (:mod:`conformance._plan`), starts the embedded reference server when no base URL is
+given (:mod:`conformance._session`), turns each test outcome into per-requirement verdicts, and writes
+``results.json``. It does nothing at all unless loaded, and is cheap to import.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import json
 import os
 import sys
-import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import _spec
-from conformance._checks import ConformanceFailure, set_redactor
+from conformance import _summary
+from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._jobs import BudgetExhausted, JobTracker
+from conformance._outcomes import DISABLED, UNDECIDED, Disabled, Judgement, NotJudged
+from conformance._plan import (
+    SelectionError,
+    TestInfo,
+    budget_problem,
+    check_selection,
+    job_plan,
+    matches,
+    out_of_scope,
+    select_terms,
+)
 from conformance._profiles import PROFILES, Profile
-from conformance._results import EXIT_CODES, TestRecord, build_results
+from conformance._results import EXIT_CODES, TestRecord
+from conformance._session import SuiteState
 
-RESULTS_KEY = pytest.StashKey["SuiteState"]()
-
-#: settings a test may need, the variable that sets it, for `@pytest.mark.needs(...)`
-NEEDS = {
-    "second_sandbox": "SEGJOBS_SECOND_SANDBOX_NAME",
-    "failing_segment_id": "SEGJOBS_FAILING_SEGMENT_ID",
-}
+STATE_KEY = pytest.StashKey[SuiteState]()
+INFO_KEY = pytest.StashKey[TestInfo]()
+JUDGEMENT_KEY = pytest.StashKey[Judgement]()
+SCOPE_KEY = pytest.StashKey[Disabled]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,20 +93,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+MARKERS = (
+    "requirement(*ids): the requirement IDs (spec/requirements.yaml) a test verifies",
+    "needs(*settings): optional settings the test needs (second_sandbox, failing_segment_id); the test is "
+    "out of scope when they are missing",
+    "creates_jobs(count=0, shared=None): the test creates jobs (out of scope with --read-only); count: the "
+    "most it creates itself (a number, or a mapping of profile to number); shared: the name of an allowance "
+    "several tests draw on",
+    "after_all: runs after every other test (it judges what the run saw)",
+    "profile(name): the lowest profile the test runs in (standard or full; quick is the default)",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "requirement(*ids): the requirement IDs (spec/requirements.yaml) a test verifies"
-    )
-    config.addinivalue_line(
-        "markers",
-        "needs(*settings): optional settings the test needs (second_sandbox, "
-        "failing_segment_id); the test is disabled when they are missing",
-    )
-    config.addinivalue_line("markers", "creates_jobs: the test creates jobs (disabled with --read-only)")
-    config.addinivalue_line("markers", "after_all: runs after every other test (it judges what the run saw)")
-    config.addinivalue_line(
-        "markers", "profile(name): the lowest profile the test runs in (quick, standard, full)"
-    )
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
     _keep_hypothesis_files_out_of_the_working_directory()
     opt = config.getoption
     flags = {
@@ -117,8 +124,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"segjobs: {exc}") from None
     if settings.seed is None:
-        settings = _with_seed(settings, int.from_bytes(os.urandom(4), "big") % 1_000_000)
-    config.stash[RESULTS_KEY] = SuiteState(settings, config)
+        from dataclasses import replace
+
+        settings = replace(settings, seed=int.from_bytes(os.urandom(4), "big") % 1_000_000)
+    if settings.base_url is None:
+        settings = for_embedded(settings)
+    config.stash[STATE_KEY] = SuiteState(settings, opt("--segjobs-job-seconds"))
 
 
 def _keep_hypothesis_files_out_of_the_working_directory() -> None:
@@ -132,139 +143,8 @@ def _keep_hypothesis_files_out_of_the_working_directory() -> None:
         set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "segjobs-conformance-hypothesis"))
 
 
-def _with_seed(settings: Settings, seed: int) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, seed=seed)
-
-
-class SuiteState:
-    """Everything the plugin keeps for one session."""
-
-    def __init__(self, settings: Settings, config: pytest.Config) -> None:
-        self.settings = settings
-        self.config = config
-        self.profile: Profile = PROFILES[settings.profile]
-        self.catalog = _spec.load_requirements()
-        self.known_ids = {r["id"] for r in self.catalog}
-        self.records: list[TestRecord] = []
-        self.disabled: dict[str, str] = {}
-        self.started = dt.datetime.now(dt.timezone.utc)
-        self.t0 = time.monotonic()
-        self.aborted: str | None = None
-        self.exit_code: int | None = None
-        self.server: Any = None
-        self.embedded = False
-        self.client: ApiClient | None = None
-        self.tracker: JobTracker | None = None
-        self.results_path: Path | None = None
-        self.results: dict[str, Any] | None = None
-
-    # -- target ---------------------------------------------------------------------------------------
-    def start(self) -> None:
-        if self.settings.base_url is None:
-            self.server = _start_embedded(self.settings, self.config.getoption("--segjobs-job-seconds"))
-            self.embedded = True
-            self.settings = for_embedded(self.settings, self.server.base_url)
-        assert self.settings.base_url is not None
-        self.client = ApiClient(
-            self.settings.base_url,
-            self.settings.auth_headers(),
-            redactor=self.settings.redactor,
-            connect_timeout=self.settings.connect_timeout,
-            read_timeout=self.settings.read_timeout,
-            max_response_bytes=self.settings.max_response_bytes,
-        )
-        self.tracker = JobTracker(
-            self.client,
-            max_jobs=self.settings.max_jobs,
-            poll_interval=self.settings.poll_interval,
-            default_sandbox=self.settings.sandbox,
-        )
-        self.client.on_exchange = self.tracker.observe_exchange
-        set_redactor(self.settings.redactor)
-
-    def reachability(self) -> None:
-        """One GET of the listing before any test. Decides exit 2/3 for a target that cannot be tested."""
-        assert self.client is not None
-        try:
-            exchange = self.client.list_jobs({"limit": "1"})
-        except TransportError as exc:
-            if "ConnectError" in str(exc) or "ConnectTimeout" in str(exc):
-                self.abort(f"the target {self.settings.base_url} is unreachable: {exc}", 3)
-                return
-            # it answered something unusable: that is a verdict about the target, not about the run
-            self.records.append(
-                TestRecord(
-                    id="reachability",
-                    name="reachability",
-                    group="http",
-                    requirements=(exc.requirement,),
-                    outcome="failed",
-                    verdicts={exc.requirement: "fail"},
-                    message=str(exc),
-                    curl=exc.exchange.curl,
-                    request=exc.exchange.request_line,
-                    response=exc.exchange.response_excerpt,
-                )
-            )
-            self.aborted = f"the target did not answer the first request usably: {exc}"
-            return
-        if exchange.status in (401, 403):
-            self.abort(
-                f"the target refused the credentials (HTTP {exchange.status}): check SEGJOBS_ACCESS_TOKEN, "
-                "SEGJOBS_API_KEY, SEGJOBS_IMS_ORG and SEGJOBS_SANDBOX_NAME",
-                2,
-            )
-        elif exchange.status == 404:
-            self.abort(
-                f"nothing answers at {self.settings.base_url}/segment/jobs (HTTP 404): check the base URL "
-                "(up to and without /segment/jobs)",
-                2,
-            )
-
-    def abort(self, message: str, code: int) -> None:
-        self.aborted = message
-        self.exit_code = code
-
-    def stop(self) -> None:
-        if self.tracker is not None:
-            with contextlib.suppress(Exception):  # clean-up never hides the verdict
-                self.tracker.cleanup()
-        if self.client is not None:
-            self.client.close()
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-
-def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
-    """The reference server on a free loopback port, accepting exactly what this run will send (settings
-    may come from a config file, which the server does not read)."""
-    from conformance.reference import server as reference_server
-
-    env = dict(os.environ)
-    env.update(
-        {
-            "SEGJOBS_ACCESS_TOKEN": settings.access_token,
-            "SEGJOBS_API_KEY": settings.api_key,
-            "SEGJOBS_IMS_ORG": settings.ims_org,
-            "SEGJOBS_SANDBOX_NAME": settings.sandbox,
-            "SEGJOBS_SEGMENT_IDS": ",".join(settings.segment_ids),
-        }
-    )
-    for name, value in (
-        ("SEGJOBS_SECOND_SANDBOX_NAME", settings.second_sandbox),
-        ("SEGJOBS_FAILING_SEGMENT_ID", settings.failing_segment_id),
-    ):
-        if value:
-            env[name] = value
-    args = ["--job-seconds", str(job_seconds)] if job_seconds else []
-    return reference_server.start_subprocess(args, env=env)
-
-
 def state_of(config: pytest.Config) -> SuiteState:
-    return config.stash[RESULTS_KEY]
+    return config.stash[STATE_KEY]
 
 
 # -- collection ----------------------------------------------------------------------------------------
@@ -275,21 +155,41 @@ def requirements_of(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def _group_of(item: pytest.Item) -> str:
+def group_of(item: pytest.Item) -> str:
     module = getattr(item, "module", None)
     name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid.split("::")[0]
     return name.removeprefix("test_").removesuffix(".py")
 
 
-def _selected(item: pytest.Item, terms: list[str]) -> bool:
-    reqs = [r.upper() for r in requirements_of(item)]
-    names = {item.name, item.name.split("[", 1)[0], item.name.removeprefix("test_").split("[", 1)[0]}
-    for term in terms:
-        if term.upper().startswith("SJ-") and any(r.startswith(term.upper()) for r in reqs):
-            return True
-        if term.lower() == _group_of(item).lower() or term in names:
-            return True
-    return False
+def info_of(item: pytest.Item) -> TestInfo:
+    """The test's markers, read once (cached on the item)."""
+    if INFO_KEY in item.stash:
+        return item.stash[INFO_KEY]
+    creates = item.get_closest_marker("creates_jobs")
+    count: int | Mapping[str, int] = 0
+    if creates is not None:
+        count = creates.args[0] if creates.args else creates.kwargs.get("count", 0)
+    profile = item.get_closest_marker("profile")
+    info = TestInfo(
+        nodeid=item.nodeid,
+        name=item.name,
+        group=group_of(item),
+        requirements=requirements_of(item),
+        profile=str(profile.args[0]) if profile is not None else "quick",
+        creates_jobs=creates is not None,
+        creates=count,
+        shared=creates.kwargs.get("shared") if creates is not None else None,
+        needs=tuple(str(n) for mark in item.iter_markers("needs") for n in mark.args),
+        fleet=tuple(str(r) for mark in item.iter_markers("fleet") for r in mark.args),
+    )
+    item.stash[INFO_KEY] = info
+    return info
+
+
+def will_run(item: pytest.Item) -> bool:
+    """Whether the item is in scope for this run (the scenario fleet plans its jobs with it)."""
+    state = state_of(item.config)
+    return out_of_scope(info_of(item), state.settings, state.profile) is None
 
 
 def pytest_collection_modifyitems(
@@ -306,27 +206,46 @@ def pytest_collection_modifyitems(
             problems.append(f"{item.nodeid}: unknown requirement ID(s) {', '.join(unknown)}")
     if problems:
         raise pytest.UsageError("segjobs: requirement markers are wrong:\n  " + "\n  ".join(problems))
-    items.sort(
-        key=lambda item: item.get_closest_marker("after_all") is not None
-    )  # stable: order kept otherwise
-    if state.settings.select:
-        terms = [t.strip() for t in state.settings.select.split(",") if t.strip()]
-        keep = [i for i in items if _selected(i, terms)]
-        dropped = [i for i in items if i not in keep]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-            items[:] = keep
-        kept_reqs = {r for i in keep for r in requirements_of(i)}
-        for item in dropped:
-            for req in requirements_of(item):
-                if req not in kept_reqs:
-                    state.disabled[req] = f"not selected by --select {state.settings.select}"
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)  # stable otherwise
+    collected = {r for item in items for r in requirements_of(item)}
+    for req in sorted(state.known_ids - collected):  # pytest was pointed at some modules only
+        state.disabled[req] = ("not collected", "no test collected in this session judges it")
+    _select(state, config, items)
+    if config.option.collectonly:
+        return
+    plan = job_plan((info_of(i) for i in items), state.settings, state.profile)
+    problem = budget_problem(plan, state.settings)
+    if problem is not None:
+        raise pytest.UsageError(f"segjobs: {problem}")
+    state.planned_jobs = plan.total
+
+
+def _select(state: SuiteState, config: pytest.Config, items: list[pytest.Item]) -> None:
+    terms = select_terms(state.settings.select)
+    if not terms:
+        return
+    infos = [info_of(i) for i in items]
+    try:
+        check_selection(terms, infos, state.known_ids)
+    except SelectionError as exc:
+        raise pytest.UsageError(f"segjobs: {exc}") from None
+    keep = [i for i, info in zip(items, infos, strict=True) if any(matches(info, t) for t in terms)]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    kept_reqs = {r for i in keep for r in requirements_of(i)}
+    reason = f"not selected by --select {state.settings.select}"
+    for item in dropped:
+        for req in requirements_of(item):
+            if req not in kept_reqs:
+                state.disabled[req] = ("--select", reason)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = state_of(session.config)
-    if session.config.option.collectonly or not session.items:
-        return
+    if session.config.option.collectonly or not session.items or state.planned_jobs is None:
+        return  # (None: the selection was refused; pytest calls this hook all the same)
     try:
         state.start()
     except Exception as exc:
@@ -346,19 +265,10 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
 # -- running -------------------------------------------------------------------------------------------
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = state_of(item.config)
-    settings = state.settings
-    for mark in item.iter_markers("profile"):
-        wanted = PROFILES[str(mark.args[0])]
-        if state.profile.rank < wanted.rank:
-            pytest.skip(
-                f"disabled: runs in the {wanted.name} profile and above (this run: {state.profile.name})"
-            )
-    if settings.read_only and item.get_closest_marker("creates_jobs") is not None:
-        pytest.skip("disabled: creates jobs, and the run is --read-only")
-    for mark in item.iter_markers("needs"):
-        for name in mark.args:
-            if not getattr(settings, str(name)):
-                pytest.skip(f"disabled: needs {NEEDS.get(str(name), str(name))}, which is not set")
+    disabled = out_of_scope(info_of(item), state.settings, state.profile)
+    if disabled is not None:
+        item.stash[SCOPE_KEY] = disabled
+        pytest.skip(disabled.reason)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -366,42 +276,74 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, NotJudged) and report.failed:
+        # the test could judge nothing: a skip, with its kind and reason (not a failure)
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {exc.reason}")
     state = state_of(item.config)
     if (
         report.when == "call"
         or (report.when == "setup" and not report.passed)
         or (report.when == "teardown" and report.failed)
     ):
-        _record(state, item, report, call)
+        _record(state, item, report, exc)
     return report
 
 
 def _record(
-    state: SuiteState, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]
+    state: SuiteState, item: pytest.Item, report: pytest.TestReport, exc: BaseException | None
 ) -> None:
     reqs = requirements_of(item)
-    test_id = item.nodeid if not item.nodeid.startswith("::") else f"{_group_of(item)}{item.nodeid}"
+    test_id = item.nodeid if not item.nodeid.startswith("::") else f"{group_of(item)}{item.nodeid}"
     record = TestRecord(
         id=test_id,
         name=item.name,
-        group=_group_of(item),
+        group=group_of(item),
         requirements=reqs,
         outcome="passed",
         duration_s=report.duration,
     )
     # a failed teardown after a passed call replaces that record
     state.records[:] = [r for r in state.records if r.id != test_id]
-    if report.passed:
+    if report.skipped:
+        _record_skip(record, item, exc, _skip_reason(report))
+    elif report.passed:
         record.verdicts = dict.fromkeys(reqs, "pass")
-    elif report.skipped:
-        reason = _skip_reason(report)
-        record.outcome, record.reason = "skipped", reason
-        kind = "disabled" if reason.startswith("disabled:") else "skip"
-        record.verdicts = dict.fromkeys(reqs, kind)
     else:
-        exc = call.excinfo.value if call.excinfo is not None else None
         _classify_failure(record, reqs, exc, report)
+    _apply_judgement(record, item)
     state.records.append(record)
+
+
+def _record_skip(record: TestRecord, item: pytest.Item, exc: BaseException | None, reason: str) -> None:
+    scoped = item.stash.get(SCOPE_KEY, None)
+    not_judged = scoped if scoped is not None else exc if isinstance(exc, NotJudged) else None
+    kind = not_judged.kind if not_judged is not None else UNDECIDED
+    cause = not_judged.cause if not_judged is not None else reason
+    reason = not_judged.reason if not_judged is not None else reason
+    record.outcome, record.reason, record.skip_kind = "skipped", reason, kind
+    verdict = "disabled" if kind == DISABLED else "skip"
+    names = (
+        not_judged.requirements if not_judged is not None and not_judged.requirements else record.requirements
+    )
+    record.verdicts = dict.fromkeys(names, verdict)
+    record.notes = dict.fromkeys(names, (cause, reason))
+
+
+def _apply_judgement(record: TestRecord, item: pytest.Item) -> None:
+    """Requirements the test said it did not judge are reported with the reason, never credited."""
+    judgement = item.stash.get(JUDGEMENT_KEY, None)
+    if judgement is None or record.outcome == "skipped":
+        return
+    for req, unjudged in judgement.unjudged.items():
+        if record.verdicts.get(req) == "fail":
+            continue
+        record.verdicts[req] = "disabled" if unjudged.kind == DISABLED else "skip"
+        record.notes[req] = (unjudged.cause, unjudged.reason)
+    if record.outcome == "passed" and not any(v == "pass" for v in record.verdicts.values()):
+        first = next(iter(judgement.unjudged.values()))
+        record.outcome, record.reason, record.skip_kind = "skipped", first.reason, first.kind
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -424,8 +366,9 @@ def _classify_failure(
         exchange = exc.exchange
         record.message = f"[{exc.requirement}] {exc}"
     elif isinstance(exc, BudgetExhausted):
-        record.outcome, record.reason = "skipped", f"disabled: {exc}"
-        record.verdicts = dict.fromkeys(reqs, "disabled")
+        record.outcome, record.reason, record.skip_kind = "skipped", str(exc), UNDECIDED
+        record.verdicts = dict.fromkeys(reqs, "skip")
+        record.notes = dict.fromkeys(reqs, ("job budget", str(exc)))
         return
     elif isinstance(exc, AssertionError):
         failed = reqs
@@ -442,8 +385,6 @@ def _classify_failure(
         record.curl = exchange.curl
         record.request = exchange.request_line
         record.response = exchange.response_excerpt
-    elif record.message and "curl " in record.message:
-        record.curl = record.message[record.message.index("curl ") :].splitlines()[0]
 
 
 # -- fixtures ------------------------------------------------------------------------------------------
@@ -463,7 +404,7 @@ def api(request: pytest.FixtureRequest) -> ApiClient:
     """The run's HTTP client, with the tenant headers of the first sandbox."""
     client = state_of(request.config).client
     if client is None:
-        pytest.skip("disabled: no target")
+        raise NotJudged("no target to test", cause="no target")
     return client
 
 
@@ -472,8 +413,17 @@ def jobs(request: pytest.FixtureRequest) -> JobTracker:
     """Creates jobs within the budget, records what is seen of them, cancels leftovers at the end."""
     tracker = state_of(request.config).tracker
     if tracker is None:
-        pytest.skip("disabled: no target")
+        raise NotJudged("no target to test", cause="no target")
     return tracker
+
+
+@pytest.fixture
+def judgement(request: pytest.FixtureRequest) -> Judgement:
+    """Where a test says which of its requirements it could not judge, and why."""
+    item = request.node
+    found = Judgement(requirements_of(item))
+    item.stash[JUDGEMENT_KEY] = found
+    return found
 
 
 # -- reporting -----------------------------------------------------------------------------------------
@@ -483,88 +433,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return ["segjobs: " + ", ".join(f"{k}={v}" for k, v in shown.items() if v not in (None, [], False))]
 
 
-def finalize(state: SuiteState, session_status: int) -> dict[str, Any]:
-    from conformance import __version__
-
-    settings = state.settings
-    interrupted = session_status == pytest.ExitCode.INTERRUPTED
-    aborted = state.aborted or ("the run was interrupted" if interrupted else None)
-    tracker = state.tracker
-    stats = {
-        "requests": state.client.stats.requests if state.client else 0,
-        "jobs_created": len(tracker.jobs) if tracker else 0,
-        "create_requests": tracker.attempts if tracker else 0,
-    }
-    results = build_results(
-        suite={
-            "name": "segment-jobs-conformance",
-            "version": __version__,
-            "spec_sha256": _spec.spec_sha256(),
-            "seed": settings.seed,
-        },
-        target={
-            "base_url": settings.redactor.text(settings.base_url or "(embedded reference server)"),
-            "profile": settings.profile,
-            "embedded": state.embedded,
-        },
-        catalog=state.catalog,
-        records=state.records,
-        started=state.started,
-        duration_s=time.monotonic() - state.t0,
-        strict=settings.strict,
-        aborted=aborted,
-        disabled=state.disabled,
-        jobs=tracker.lifecycles() if tracker else [],
-        stats=stats,
-    )
-    redacted: dict[str, Any] = settings.redactor.data(results)  # type: ignore[assignment]
-    return redacted
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
-    if session.config.option.collectonly:
+    if session.config.option.collectonly or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     state.stop()
-    results = finalize(state, int(exitstatus))
-    state.results = results
+    results = state.finalize(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     path_opt = session.config.getoption("--segjobs-results")
-    path = Path(path_opt) if path_opt else state.settings.report_dir / "results.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    state.results_path = path
+    state.write_results(Path(path_opt) if path_opt else state.settings.report_dir / "results.json")
     if state.exit_code is not None:
         session.exitstatus = state.exit_code
     elif exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = EXIT_CODES[results["verdict"]]
     elif exitstatus == pytest.ExitCode.INTERRUPTED:
-        session.exitstatus = 3
-
-
-def _summary_notes(row: dict[str, Any]) -> list[str]:
-    """Two or three short lines under a requirement that did not pass: what was expected and what came,
-    the test, and how to reproduce it."""
-    if row.get("reason"):
-        return [str(row["reason"])]
-    if row["outcome"] == "skip":
-        return []
-    failure = row["failures"][0] if row["failures"] else None
-    if failure is None:
-        return []
-    lines = [ln.strip() for ln in str(failure["message"]).splitlines() if ln.strip()]
-    notes = [ln for ln in lines if ln.startswith(("expected:", "got:", "not decided:"))][:3]
-    if not notes and lines:
-        notes = [lines[0][:160]]
-    notes.append(f"in {failure['test']}")
-    if failure.get("curl"):
-        notes.append(str(failure["curl"])[:300])
-    more = len(row["failures"]) - 1
-    if more > 0:
-        notes.append(f"(and {more} more: see report.html)")
-    return notes
+        session.exitstatus = EXIT_CODES["error"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -574,26 +457,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tr = terminalreporter
     tr.section("segment-jobs-conformance: requirements")
-    marks = {
-        "pass": "PASS",
-        "fail": "FAIL",
-        "error": "ERROR",
-        "skip": "SKIP",
-        "disabled": "OFF",
-        "untested": "-",
-    }
-    for row in results["requirements"]:
-        if row["outcome"] in ("pass", "untested", "disabled") and tr.config.option.verbose <= 0:
-            continue
-        tr.write_line(f"{marks[row['outcome']]:<6} {row['level']:<6} {row['id']:<18} {row['title']}")
-        for line in _summary_notes(row):
-            tr.write_line(f"{'':<33}{line}")
-    counts = results["summary"]["requirements"]
-    tr.write_line("")
-    tr.write_line("requirements: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
-    if results.get("aborted"):
-        tr.write_line(f"run stopped: {results['aborted']}")
-    verdict = results["verdict"].upper()
-    colour = {"CONFORMANT": {"green": True}, "NONCONFORMANT": {"red": True}}.get(verdict, {"yellow": True})
-    tr.write_line(f"verdict: {verdict}  (results: {state.results_path})", bold=True, **colour)
+    for line in _summary.lines(results, verbose=tr.config.option.verbose > 0):
+        tr.write_line(line)
+    verdict = results["verdict"]
+    colour = {"conformant": {"green": True}, "nonconformant": {"red": True}}.get(verdict, {"yellow": True})
+    tr.write_line(_summary.verdict_line(results, state.results_path), bold=True, **colour)
     sys.stdout.flush()

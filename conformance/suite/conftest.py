@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,8 +47,10 @@ from conformance._client import ApiClient, Exchange, TransportError
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker, TrackedJob
 from conformance._lifecycle import STATUSES, compress
-from conformance._profiles import PROFILES, Profile
+from conformance._outcomes import Undecided
+from conformance._profiles import Profile
 from conformance._spec import load_openapi
+from conformance.plugin import will_run
 from conformance.suite import _wire
 
 ROLES = ("primary", "secondary", "failing", "cancelled")
@@ -171,6 +172,7 @@ class Fleet:
         if body is None:
             return None
         job_id = str(body["id"])
+        self.jobs.check_cancel(job_id)
         tracked = self.jobs.jobs.get(job_id)
         if tracked is not None:
             tracked.cancel_requested = True
@@ -308,16 +310,6 @@ def _wire_segment(job_id: str) -> str:
     return quote(job_id, safe="-._~!$&'()*+,;=:@")
 
 
-def _will_run(item: pytest.Item, settings: Settings, profile: Profile) -> bool:
-    """Whether the plugin lets the item run (profile, --read-only, optional settings)."""
-    for mark in item.iter_markers("profile"):
-        if PROFILES[str(mark.args[0])].rank > profile.rank:
-            return False
-    if settings.read_only and item.get_closest_marker("creates_jobs") is not None:
-        return False
-    return all(getattr(settings, str(n), None) for mark in item.iter_markers("needs") for n in mark.args)
-
-
 def _roles_of(item: pytest.Item) -> set[str]:
     return {str(role) for mark in item.iter_markers("fleet") for role in mark.args}
 
@@ -340,7 +332,7 @@ def fleet(
     if "fleet" not in _fleet_holder:
         roles = _roles_of(request.node)
         for item in request.session.items:
-            if _will_run(item, settings, profile):
+            if will_run(item):
                 roles |= _roles_of(item)
         _fleet_holder["fleet"] = Fleet(api, jobs, settings, profile, roles)
     found = _fleet_holder["fleet"]
@@ -348,28 +340,12 @@ def fleet(
     return found
 
 
-#: the scenario modules: their job-creating tests run after the fleet, which has first call on the budget
-SCENARIO_MODULES = frozenset(
-    {
-        "test_auth",
-        "test_bad_input",
-        "test_bulk_get",
-        "test_cancel",
-        "test_create_get",
-        "test_lifecycle",
-        "test_listing",
-    }
-)
-
-
 @pytest.fixture(autouse=True)
 def _fleet_before_other_jobs(request: pytest.FixtureRequest) -> None:
+    """A test that creates jobs of its own runs after the fleet exists, so the fleet's jobs start first and
+    their waits overlap everything else (a selection without fleet roles creates no fleet job)."""
     node = request.node
-    if (
-        node.get_closest_marker("creates_jobs") is not None
-        and node.get_closest_marker("fleet") is None
-        and node.path.stem in SCENARIO_MODULES
-    ):
+    if node.get_closest_marker("creates_jobs") is not None and node.get_closest_marker("fleet") is None:
         request.getfixturevalue("fleet")
 
 
@@ -403,9 +379,9 @@ class Kit:
         """The segment definition the fleet's plain jobs run."""
         return self.settings.segment_ids[0]
 
-    @staticmethod
-    def random_id() -> str:
-        return str(uuid.uuid4())
+    def random_id(self) -> str:
+        """An id no job has (any request may name it, a cancel included)."""
+        return self.jobs.unknown_id()
 
     @staticmethod
     def segment_ids_of(job: Mapping[str, Any]) -> list[Any]:
@@ -481,7 +457,7 @@ class Kit:
     def refusals_of(self, group: str) -> list[Refusal]:
         return [r for r in self.refusals if r.group == group]
 
-    # -- did a request create a job? -----------------------------------------------------------------
+    # -- did a refused request create a job? -----------------------------------------------------------
     def _newest(self) -> dict[str, Any]:
         """The newest jobs (the plain listing where the server does not sort by creationTime)."""
         exchange = self.api.list_jobs({"sort": "creationTime:desc", "limit": "20"})
@@ -493,18 +469,41 @@ class Kit:
         page = self._newest()
         return Snapshot(int(page["_page"]["totalCount"]), frozenset(str(c["id"]) for c in page["children"]))
 
-    def created_since(
-        self, before: Snapshot, matching: Callable[[dict[str, Any]], bool] | None = None
-    ) -> list[str]:
-        """The jobs that appeared since ``before`` (with ``matching``: only those it accepts), described;
-        without ``matching``, a grown totalCount counts too when no new job is visible."""
+    def created_since(self, before: Snapshot, matching: Callable[[dict[str, Any]], bool]) -> list[str]:
+        """The jobs that appeared since ``before`` and that ``matching`` takes for the request's."""
         page = self._newest()
-        new = [c for c in page["children"] if str(c["id"]) not in before.ids]
-        found = [c for c in new if matching is None or matching(c)]
-        shown = [f"job {c['id']} with segments {segment_ids_of(c)}" for c in found]
-        if not shown and matching is None and int(page["_page"]["totalCount"]) > before.total:
-            shown.append(f"totalCount grew from {before.total} to {page['_page']['totalCount']}")
-        return shown
+        new = [c for c in page["children"] if str(c["id"]) not in before.ids and matching(c)]
+        return [f"job {c['id']} with segments {segment_ids_of(c)}" for c in new]
+
+    def creates_nothing(
+        self, send: Callable[[], Exchange], matching: Callable[[dict[str, Any]], bool], attempts: int = 3
+    ) -> tuple[Exchange, list[str]]:
+        """Sends a request that must create no job; returns its answer and the jobs it created.
+
+        In a shared sandbox other clients create jobs too, possibly for the same segment definition: a job
+        that appears and matches what was sent is only a suspect. The request is then sent again (up to
+        ``attempts`` times in all, within the job budget); a request that really creates jobs does so every
+        time, so it is blamed only when every attempt was followed by a new matching job. A request that was
+        not refused is not sent again."""
+        before = self.snapshot()
+        exchange = send()
+        made = self.created_since(before, matching)
+        if exchange.status is None or exchange.status < 400:
+            return exchange, made  # not refused: the caller's refusal check speaks; nothing is sent again
+        for _ in range(attempts - 1):
+            if not made:
+                break
+            before = self.snapshot()
+            try:
+                send()
+            except BudgetExhausted as exc:
+                raise Undecided(
+                    f"new jobs like the request's appeared ({'; '.join(made)}), possibly another client's, "
+                    f"and the job budget leaves no room to send it again ({exc})",
+                    cause="job budget",
+                ) from None
+            made = self.created_since(before, matching)
+        return exchange, made
 
 
 def segment_ids_of(job: Mapping[str, Any]) -> list[Any]:

@@ -38,7 +38,6 @@ def _results(exchange: Exchange, requirement: str = "SJ-BULK-001") -> dict[str, 
     return results
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary", "secondary")
 @pytest.mark.requirement("SJ-BULK-001", "SJ-BULK-003", "SJ-BULK-007", "SJ-HTTP-003")
@@ -72,7 +71,6 @@ def test_known_ids_answer_207_with_each_job(fleet: Fleet, api: ApiClient) -> Non
         )
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary", "secondary")
 @pytest.mark.requirement("SJ-BULK-002")
@@ -109,7 +107,6 @@ def test_each_result_is_the_job_get_returns(fleet: Fleet, api: ApiClient, kit: K
         )
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary")
 @pytest.mark.requirement("SJ-BULK-004")
@@ -139,7 +136,6 @@ def test_unknown_ids_are_never_shown_as_jobs(fleet: Fleet, api: ApiClient, kit: 
         )
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.requirement("SJ-BULK-005")
 def test_an_empty_id_list_answers_no_results(api: ApiClient) -> None:
     exchange = api.request("POST", "/segment/jobs/bulk-get", json_body={"ids": []})
@@ -158,7 +154,6 @@ MALFORMED = {
 }
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.requirement("SJ-BULK-006", "SJ-ERROR-001", "SJ-ERROR-003")
 @pytest.mark.parametrize("body", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_a_malformed_body_is_refused(api: ApiClient, kit: Kit, body: bytes) -> None:
@@ -168,7 +163,6 @@ def test_a_malformed_body_is_refused(api: ApiClient, kit: Kit, body: bytes) -> N
     kit.refused(exchange, range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs", GROUP)
 
 
-@pytest.mark.profile("quick")
 @pytest.mark.requirement("SJ-ERROR-002")
 def test_bulk_get_refusals_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
     refusals = kit.refusals_of(GROUP)

@@ -15,11 +15,12 @@ import pytest
 from conformance._checks import ConformanceFailure, require
 from conformance._jobs import JobTracker, Observation, TrackedJob
 from conformance._lifecycle import TERMINAL, compress, illegal_step
+from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:
     from conformance.suite.conftest import Fleet, Kit
 
-pytestmark = [pytest.mark.profile("quick"), pytest.mark.creates_jobs]
+pytestmark = pytest.mark.creates_jobs
 
 
 def _finished(fleet: Fleet, *roles: str) -> list[TrackedJob]:
@@ -92,7 +93,10 @@ def test_a_succeeded_job_carries_a_batch_id(fleet: Fleet, jobs: JobTracker) -> N
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
     if not bodies:
-        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+        raise Undecided(
+            f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})",
+            cause="no job succeeded",
+        )
     for body in bodies:
         batch = body.get("batchId")
         require(
@@ -109,7 +113,10 @@ def test_a_succeeded_job_carries_complete_metrics(fleet: Fleet, jobs: JobTracker
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
     if not bodies:
-        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+        raise Undecided(
+            f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})",
+            cause="no job succeeded",
+        )
     for body in bodies:
         metrics = body.get("metrics")
         total = metrics.get("totalTime") if isinstance(metrics, dict) else None
@@ -136,7 +143,10 @@ def test_a_succeeded_job_reports_its_audience_size(fleet: Fleet, jobs: JobTracke
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
     if not bodies:
-        pytest.skip(f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})")
+        raise Undecided(
+            f"no job was seen SUCCEEDED (the primary job went {_path(fleet.tracked('primary'))})",
+            cause="no job succeeded",
+        )
     for body in bodies:
         metrics = body.get("metrics")
         metrics = metrics if isinstance(metrics, dict) else {}
@@ -156,7 +166,10 @@ def test_a_failed_job_carries_its_errors(fleet: Fleet, kit: Kit) -> None:
     (job,) = _finished(fleet, "failing")
     final = _terminal(job)
     if final.status != "FAILED":
-        pytest.skip(f"the job on SEGJOBS_FAILING_SEGMENT_ID ended {final.status}, not FAILED")
+        raise Undecided(
+            f"the job on SEGJOBS_FAILING_SEGMENT_ID ended {final.status}, not FAILED",
+            cause="no job failed",
+        )
     exchange, body = kit.read(job.id)
     errors = body.get("errors")
     require(

@@ -16,9 +16,12 @@ from conformance import _properties as props
 from conformance._client import ApiClient, TransportError
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker
+from conformance._outcomes import Judgement
 from conformance._profiles import Profile
 
-pytestmark = pytest.mark.profile("quick")
+#: the valid creates of this module share one allowance: the create test's, and the job the cancel test needs
+POSITIVE_CREATES = {name: a.positive_creates for name, a in props.ALLOWANCES.items()}
+NEGATIVE_CREATES = {name: a.negative_creates for name, a in props.ALLOWANCES.items()}
 
 
 # -- fixtures ----------------------------------------------------------------------------------------------
@@ -47,25 +50,37 @@ def own_jobs() -> list[str]:
 
 
 @pytest.fixture
-def job_id(
+def own_job_id(
     settings: Settings,
     api: ApiClient,
     jobs: JobTracker,
     own_jobs: list[str],
     valid_creates: props.CreateBudget,
 ) -> str | None:
-    """A job to pin as ``segmentJobId``: one of this module's, else one created now within the allowance
-    (none in a read-only run), else the newest job of the listing, else None (generated IDs only)."""
+    """A job of this run to pin as ``segmentJobId`` of a cancel: one of this module's, else one created now
+    within the allowance, else None (then only ids that cannot exist are cancelled). Never another's job."""
+    if own_jobs:
+        return own_jobs[0]
+    if settings.read_only or not valid_creates.take():
+        return None
+    try:
+        exchange = api.create_job(settings.segment_ids[:1])
+    except TransportError:
+        return None
+    jobs.track_answer(exchange, settings.sandbox, settings.segment_ids[:1])
+    created = _job_id(exchange.body) if exchange.status == 200 else None
+    if created is not None:
+        own_jobs.append(created)
+    return created
+
+
+@pytest.fixture
+def readable_job_id(api: ApiClient, own_jobs: list[str]) -> str | None:
+    """A job to pin as ``segmentJobId`` of a read: one of this module's, else the newest of the listing
+    (reading another's job is harmless), else None (generated IDs only)."""
     if own_jobs:
         return own_jobs[0]
     try:
-        if not settings.read_only and valid_creates.take():
-            exchange = api.create_job(settings.segment_ids[:1])
-            jobs.track_answer(exchange, settings.sandbox, settings.segment_ids[:1])
-            created = _job_id(exchange.body) if exchange.status == 200 else None
-            if created is not None:
-                own_jobs.append(created)
-                return created
         listing = api.list_jobs({"limit": "1"})
     except TransportError:
         return None
@@ -93,7 +108,7 @@ def _job_id(body: bytes) -> str | None:
 
 
 # -- valid data --------------------------------------------------------------------------------------------
-@pytest.mark.creates_jobs
+@pytest.mark.creates_jobs(POSITIVE_CREATES, shared="properties")
 @pytest.mark.requirement(
     "SJ-CREATE-001", "SJ-CREATE-006", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
 )
@@ -103,8 +118,9 @@ def test_create_with_valid_bodies(
     profile: Profile,
     valid_creates: props.CreateBudget,
     own_jobs: list[str],
+    judgement: Judgement,
 ) -> None:
-    checks = props.positive_checks(prober.jobs)
+    checks = props.positive_checks(prober.jobs, judged=prober.judged)
 
     def handle(case: props.AnyCase) -> None:
         if not valid_creates.take():
@@ -119,71 +135,88 @@ def test_create_with_valid_bodies(
     prober.explore(props.create_cases(prober.schema, settings.segment_ids), profile.property_examples, handle)
     if valid_creates.used == 0 and valid_creates.exhausted_by is not None:
         raise BudgetExhausted(valid_creates.exhausted_by)
-    prober.finish()
+    prober.finish(judgement)
 
 
 # Right after the creates, so that the pinned job still runs when it is cancelled.
-@pytest.mark.creates_jobs
+@pytest.mark.creates_jobs(1, shared="properties")
 @pytest.mark.requirement(
     "SJ-CANCEL-001", "SJ-CANCEL-003", "SJ-CANCEL-008", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003"
 )
-def test_cancel_with_valid_ids(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
-    checks = props.cancel_checks(prober.api, prober.jobs, [job_id] if job_id else [])
+def test_cancel_with_valid_ids(
+    prober: props.Prober, profile: Profile, own_job_id: str | None, judgement: Judgement
+) -> None:
+    job_id = own_job_id
+    checks = props.cancel_checks(prober.api, prober.jobs, [job_id] if job_id else [], judged=prober.judged)
     prober.explore_operation(
         props.job_cases(prober.schema, props.CANCEL, job_id), profile.property_examples, props.CANCEL, checks
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
 @pytest.mark.requirement(
     "SJ-LIST-001", "SJ-LIST-014", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
 )
-def test_listing_with_valid_queries(prober: props.Prober, profile: Profile) -> None:
-    checks = props.positive_checks(prober.jobs)
+def test_listing_with_valid_queries(prober: props.Prober, profile: Profile, judgement: Judgement) -> None:
+    checks = props.positive_checks(prober.jobs, judged=prober.judged)
     prober.explore_operation(
         props.listing_cases(prober.schema), profile.property_examples, props.LIST, checks
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
 @pytest.mark.requirement(
     "SJ-GET-001", "SJ-GET-003", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003"
 )
-def test_get_with_valid_ids(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
-    checks = props.positive_checks(prober.jobs, [job_id] if job_id else [])
+def test_get_with_valid_ids(
+    prober: props.Prober, profile: Profile, readable_job_id: str | None, judgement: Judgement
+) -> None:
+    job_id = readable_job_id
+    checks = props.positive_checks(prober.jobs, [job_id] if job_id else [], judged=prober.judged)
     prober.explore_operation(
         props.job_cases(prober.schema, props.GET, job_id), profile.property_examples, props.GET, checks
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
 @pytest.mark.requirement(
     "SJ-BULK-001", "SJ-BULK-007", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
 )
-def test_bulk_get_with_valid_bodies(prober: props.Prober, profile: Profile, job_id: str | None) -> None:
-    checks = props.positive_checks(prober.jobs)
+def test_bulk_get_with_valid_bodies(
+    prober: props.Prober, profile: Profile, readable_job_id: str | None, judgement: Judgement
+) -> None:
+    checks = props.positive_checks(prober.jobs, judged=prober.judged)
     prober.explore_operation(
-        props.bulk_get_cases(prober.schema, job_id), profile.property_examples, props.BULK_GET, checks
+        props.bulk_get_cases(prober.schema, readable_job_id),
+        profile.property_examples,
+        props.BULK_GET,
+        checks,
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
 # -- invalid data ------------------------------------------------------------------------------------------
 @pytest.mark.requirement("SJ-LIST-013", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
-def test_listing_refuses_invalid_queries(prober: props.Prober, profile: Profile) -> None:
+def test_listing_refuses_invalid_queries(
+    prober: props.Prober, profile: Profile, judgement: Judgement
+) -> None:
     prober.explore_operation(
         props.negative_cases(prober.schema, props.LIST),
         profile.property_examples,
         props.LIST,
         props.NEGATIVE_CHECKS,
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
-@pytest.mark.creates_jobs
+@pytest.mark.creates_jobs(NEGATIVE_CREATES)
 @pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
 def test_create_refuses_invalid_bodies(
-    prober: props.Prober, profile: Profile, jobs: JobTracker, allowance: props.JobAllowance
+    prober: props.Prober,
+    profile: Profile,
+    jobs: JobTracker,
+    allowance: props.JobAllowance,
+    judgement: Judgement,
 ) -> None:
     # A conformant server creates nothing here. One job is reserved for a server that accepts invalid data:
     # generation stops at the first create it accepts, so at most that one job comes into being.
@@ -197,23 +230,25 @@ def test_create_refuses_invalid_bodies(
             prober.stopped = True
 
     prober.explore(props.negative_cases(prober.schema, props.CREATE), profile.property_examples, handle)
-    prober.finish()
+    prober.finish(judgement)
 
 
 @pytest.mark.requirement("SJ-BULK-006", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
-def test_bulk_get_refuses_invalid_bodies(prober: props.Prober, profile: Profile) -> None:
+def test_bulk_get_refuses_invalid_bodies(
+    prober: props.Prober, profile: Profile, judgement: Judgement
+) -> None:
     prober.explore_operation(
         props.negative_cases(prober.schema, props.BULK_GET),
         profile.property_examples,
         props.BULK_GET,
         props.NEGATIVE_CHECKS,
     )
-    prober.finish()
+    prober.finish(judgement)
 
 
 # -- credentials -------------------------------------------------------------------------------------------
 @pytest.mark.requirement("SJ-AUTH-001", "SJ-AUTH-002")
-def test_credentials_are_enforced(prober: props.Prober, api: ApiClient) -> None:
+def test_credentials_are_enforced(prober: props.Prober, api: ApiClient, judgement: Judgement) -> None:
     """One listing with valid credentials, then schemathesis' ``ignored_auth`` probes (no credentials, and
     each credential alone and invalid) and a request whose only fault is its bearer token."""
     case = props.listing_case(prober.schema, prober.headers)
@@ -227,4 +262,4 @@ def test_credentials_are_enforced(prober: props.Prober, api: ApiClient) -> None:
                 props.exchange_of(response, prober.redactor),
             )
         )
-    prober.finish()
+    prober.finish(judgement)

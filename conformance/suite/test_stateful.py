@@ -14,11 +14,12 @@ from conformance import _properties as props
 from conformance._client import ApiClient
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker
+from conformance._outcomes import Judgement
 from conformance._profiles import Profile
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs
+@pytest.mark.creates_jobs({name: a.stateful_creates for name, a in props.ALLOWANCES.items()})
 @pytest.mark.requirement(
     "SJ-CREATE-001",
     "SJ-CREATE-006",
@@ -35,7 +36,9 @@ from conformance._profiles import Profile
     "SJ-ERROR-001",
     "SJ-ERROR-003",
 )
-def test_linked_operations(settings: Settings, api: ApiClient, jobs: JobTracker, profile: Profile) -> None:
+def test_linked_operations(
+    settings: Settings, api: ApiClient, jobs: JobTracker, profile: Profile, judgement: Judgement
+) -> None:
     prober = props.Prober(settings, api, jobs)
     budget = props.CreateBudget(jobs, props.ALLOWANCES[profile.name].stateful_creates)
     try:
@@ -46,4 +49,4 @@ def test_linked_operations(settings: Settings, api: ApiClient, jobs: JobTracker,
         prober.close()
     if budget.used == 0 and budget.exhausted_by is not None:
         raise BudgetExhausted(budget.exhausted_by)
-    prober.finish()
+    prober.finish(judgement)

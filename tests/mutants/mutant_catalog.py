@@ -439,3 +439,17 @@ HONEST_VARIANTS: tuple[HonestVariant, ...] = (
         note="other credentials, org, sandbox names and segment definitions (server and run agree)",
     ),
 )
+
+#: Shared, busy, crowded sandboxes: thousands of older jobs of every status, another client creating jobs
+#: while the run goes on, and pages clamped small. Honest too: the suite must judge each conformant.
+CROWDED_VARIANTS: tuple[HonestVariant, ...] = (
+    HonestVariant("preloaded", ("--preload", "3000"), note="3,000 older finished jobs in each sandbox"),
+    HonestVariant("busy", ("--background-creates", "0.5"), note="another client creates a job every 0.5 s"),
+    HonestVariant(
+        "crowded-busy-clamped",
+        ("--preload", "3000", "--background-creates", "0.5", "--max-limit", "5"),
+        note="both, with pages of at most 5",
+    ),
+)
+#: the server flags under which every mutant must still be caught
+CROWDED_MUTANT_FLAGS = ("--preload", "3000")

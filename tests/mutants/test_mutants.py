@@ -28,12 +28,14 @@ def _id(mutant: Mutant) -> str:
     return mutant.name
 
 
-def assert_caught(mutant: Mutant, tmp_path: Path, reference_server: Any) -> None:
+def assert_caught(
+    mutant: Mutant, tmp_path: Path, reference_server: Any, extra_flags: tuple[str, ...] = ()
+) -> None:
     if mutant.missing_faults:
         pytest.skip(
             f"pending: the reference server has no fault {mutant.missing_faults[0]!r}; {mutant.pending_note}"
         )
-    server = reference_server(list(mutant.server_args))
+    server = reference_server([*mutant.server_args, *extra_flags])
     run = run_suite(
         tmp_path,
         "--base-url",

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from selftest import run_suite
 
+from conformance._spec import load_requirements
+
 TOKEN = "tok-PLANTED-5f0c1e"
 API_KEY = "key-PLANTED-91ab77"
 
@@ -49,6 +51,9 @@ def test_quick_run_against_the_embedded_server_is_conformant(tmp_path: Path) -> 
     assert run.results["verdict"] == "conformant"
     assert run.results["target"]["embedded"] is True
     assert "verdict: CONFORMANT" in run.stdout
+    musts = sum(1 for r in load_requirements() if r["level"] == "MUST")
+    assert f"MUST: {musts} passed, 0 failed, 0 undecided, 0 out of scope" in run.stdout
+    assert "seed: " in run.stdout
     for name in ("results.json", "junit.xml", "report.html", "summary.md"):
         assert (tmp_path / "reports" / name).is_file()
     assert run.results["stats"]["jobs_created"] <= 10
@@ -125,20 +130,54 @@ def test_no_secret_reaches_any_output(tmp_path: Path, reference_server: Any) -> 
 
 
 @pytest.mark.slow
-def test_read_only_creates_no_job(tmp_path: Path) -> None:
+def test_read_only_against_an_empty_target_is_incomplete_and_says_why(tmp_path: Path) -> None:
     run = run_suite(tmp_path, "--profile", "quick", "--read-only")
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 4, run.stdout + run.stderr
     assert run.results is not None
+    assert run.results["verdict"] == "incomplete"
     assert run.results["stats"]["create_requests"] == 0
-    disabled = [t for t in run.results["tests"] if (t["reason"] or "").startswith("disabled: creates jobs")]
-    assert disabled, "some tests create jobs and must be disabled in read-only mode"
+    coverage = run.results["coverage"]
+    assert {"SJ-GET-001", "SJ-GET-003", "SJ-LIST-014", "SJ-BULK-007"} <= set(coverage["undecided_reasons"])
+    assert "no job to read" in coverage["undecided_reasons"]["SJ-GET-001"]
+    assert coverage["out_of_scope_causes"][0] == "read-only"
+    assert "verdict: INCOMPLETE" in run.stdout
+    assert "not judged: no job to read" in run.stdout
+    assert "out of scope (read-only" in run.stdout
+    skipped = {t["reason"] for t in run.results["tests"] if t.get("skip_kind") == "disabled"}
+    assert "creates jobs, and the run is --read-only" in skipped
+
+
+def test_a_job_budget_below_the_selection_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--max-jobs", "2")
+    assert run.returncode == 2, run.stdout + run.stderr
+    message = run.stdout + run.stderr
+    assert "the selected tests may create up to 10 jobs" in message
+    assert "raise --max-jobs" in message and "--select" in message and "--read-only" in message
+    assert run.results is None
 
 
 @pytest.mark.slow
-def test_max_jobs_caps_the_jobs_created(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--profile", "quick", "--max-jobs", "2")
-    assert run.results is not None, run.stdout + run.stderr
-    assert run.results["stats"]["create_requests"] <= 2
+def test_the_planned_budget_is_enough(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--max-jobs", "10")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None
+    assert run.results["stats"]["jobs_planned"] == 10
+    assert run.results["stats"]["create_requests"] <= 10
+
+
+@pytest.mark.parametrize(
+    ("select", "hint"),
+    [
+        ("SJ-CANCLE-001", "did you mean SJ-CANCEL-001"),
+        ("nosuchgroup", "matches no requirement ID, group or test"),
+        ("canel", "did you mean cancel?"),
+    ],
+)
+def test_an_unknown_select_term_is_a_usage_error(tmp_path: Path, select: str, hint: str) -> None:
+    run = run_suite(tmp_path, "--select", select)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert hint in run.stdout + run.stderr
+    assert run.results is None
 
 
 def test_serve_help_lists_the_server_options() -> None:

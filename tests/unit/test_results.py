@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conformance._results import TestRecord, build_results, roll_up, verdict_of
+from conformance._results import TestRecord, build_results, coverage_line, roll_up, verdict_of
 
 CATALOG = [
     {"id": "SJ-A-001", "level": "MUST", "title": "a", "source": "#a", "quote": "qa"},
@@ -58,9 +58,14 @@ def test_disabled_requirements_carry_their_reason() -> None:
         ({"SJ-A-001": "pass", "SJ-A-002": "fail"}, False, "conformant"),
         ({"SJ-A-001": "pass", "SJ-A-002": "fail"}, True, "nonconformant"),
         ({"SJ-A-001": "fail"}, False, "nonconformant"),
-        ({"SJ-A-001": "error"}, False, "error"),
+        ({"SJ-A-001": "error"}, False, "incomplete"),
+        ({"SJ-A-001": "skip"}, False, "incomplete"),
+        ({"SJ-A-001": "untested"}, False, "incomplete"),
+        ({"SJ-A-002": "skip"}, False, "conformant"),
+        ({"SJ-A-002": "skip"}, True, "incomplete"),
         ({"SJ-A-001": "fail", "SJ-A-003": "error"}, False, "nonconformant"),
         ({"SJ-A-001": "disabled"}, False, "conformant"),
+        ({"SJ-A-001": "disabled", "SJ-A-003": "disabled"}, False, "incomplete"),  # nothing in scope
     ],
 )
 def test_verdict(outcomes: dict[str, str], strict: bool, expected: str) -> None:
@@ -90,7 +95,61 @@ def test_results_document_has_the_design_shape() -> None:
     }
     assert results["summary"]["tests"] == {"passed": 1, "failed": 0, "skipped": 1, "errors": 0}
     assert results["started"] == "2026-01-01T00:00:00Z"
-    assert results["verdict"] == "conformant"
+    assert results["verdict"] == "incomplete"  # SJ-A-003 was never judged
+    assert results["coverage"]["MUST"] == {"passed": 1, "failed": 0, "undecided": 1, "out_of_scope": 0}
+    assert results["coverage"]["SHOULD"] == {"passed": 0, "failed": 0, "undecided": 1, "out_of_scope": 0}
+    assert set(results["coverage"]["undecided_reasons"]) == {"SJ-A-002", "SJ-A-003"}
+
+
+def _not_judged(name: str, kind: str, cause: str, reason: str, req: str = "SJ-A-001") -> TestRecord:
+    test = record(name, "skipped", **{req.replace("-", "_"): "disabled" if kind == "disabled" else "skip"})
+    test.skip_kind, test.reason = kind, reason
+    test.notes = {req: (cause, reason)}
+    return test
+
+
+def test_what_was_not_judged_is_never_credited_and_says_why() -> None:
+    results = build_results(
+        suite={},
+        target={},
+        catalog=CATALOG,
+        records=[
+            _not_judged("t1", "undecided", "no job to read", "no job to read: the sandbox is empty"),
+            _not_judged(
+                "t2", "disabled", "read-only", "creates jobs, and the run is --read-only", "SJ-A-003"
+            ),
+            record("t3", "passed", SJ_A_002="pass"),
+        ],
+        started=dt.datetime.now(dt.timezone.utc),
+        duration_s=0,
+        strict=False,
+    )
+    by_id = {r["id"]: r for r in results["requirements"]}
+    assert by_id["SJ-A-001"]["outcome"] == "skip"
+    assert by_id["SJ-A-001"]["reason"] == "no job to read: the sandbox is empty"
+    assert by_id["SJ-A-003"]["outcome"] == "disabled"
+    assert results["verdict"] == "incomplete"
+    coverage = results["coverage"]
+    assert coverage["MUST"] == {"passed": 0, "failed": 0, "undecided": 1, "out_of_scope": 1}
+    assert coverage["undecided_causes"] == ["no job to read"]
+    assert coverage["out_of_scope_causes"] == ["read-only"]
+    assert coverage["out_of_scope_reasons"] == {"SJ-A-003": "creates jobs, and the run is --read-only"}
+    assert results["tests"][0]["skip_kind"] == "undecided"
+
+
+def test_the_coverage_line_names_the_causes() -> None:
+    rows = roll_up(
+        CATALOG,
+        [record("t1", "passed", SJ_A_001="pass")],
+        disabled={"SJ-A-003": "needs SEGJOBS_SECOND_SANDBOX_NAME"},
+        disabled_causes={"SJ-A-003": "no second sandbox"},
+    )
+    assert coverage_line(rows, "MUST") == (
+        "MUST: 1 passed, 0 failed, 0 undecided, 1 out of scope (no second sandbox)"
+    )
+    assert coverage_line(rows, "SHOULD") == (
+        "SHOULD: 0 passed, 0 failed, 1 undecided (not run), 0 out of scope"
+    )
 
 
 def test_an_aborted_run_is_never_conformant() -> None:

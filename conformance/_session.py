@@ -1,0 +1,198 @@
+"""One run of the suite, outside pytest's hooks: the target (embedded server or URL), the client and job
+tracker, the reachability probe, the test records, and the results document at the end."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from conformance import _spec
+from conformance._checks import set_redactor
+from conformance._client import ApiClient, TransportError
+from conformance._config import Settings
+from conformance._jobs import JobTracker
+from conformance._profiles import PROFILES, Profile
+from conformance._results import TestRecord, build_results
+
+
+class SuiteState:
+    """Everything one run keeps: settings, target, records, and what was left out of scope and why."""
+
+    def __init__(self, settings: Settings, job_seconds: str | None = None) -> None:
+        self.settings = settings
+        self.job_seconds = job_seconds
+        self.profile: Profile = PROFILES[settings.profile]
+        self.catalog = _spec.load_requirements()
+        self.known_ids = {r["id"] for r in self.catalog}
+        self.records: list[TestRecord] = []
+        #: requirement -> (cause, reason) of requirements no selected test reaches
+        self.disabled: dict[str, tuple[str, str]] = {}
+        #: the most jobs the selection may create; None until the plan is made (and when it was refused)
+        self.planned_jobs: int | None = None
+        self.started = dt.datetime.now(dt.timezone.utc)
+        self.t0 = time.monotonic()
+        self.aborted: str | None = None
+        self.exit_code: int | None = None
+        self.server: Any = None
+        #: no base URL given: the run tests the embedded reference server
+        self.embedded = settings.base_url is None
+        self.client: ApiClient | None = None
+        self.tracker: JobTracker | None = None
+        self.results_path: Path | None = None
+        self.results: dict[str, Any] | None = None
+
+    # -- target ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.settings.base_url is None:
+            self.server = _start_embedded(self.settings, self.job_seconds)
+            self.settings = replace(self.settings, base_url=self.server.base_url)
+        assert self.settings.base_url is not None
+        self.client = ApiClient(
+            self.settings.base_url,
+            self.settings.auth_headers(),
+            redactor=self.settings.redactor,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
+            max_response_bytes=self.settings.max_response_bytes,
+        )
+        self.tracker = JobTracker(
+            self.client,
+            max_jobs=self.settings.max_jobs,
+            poll_interval=self.settings.poll_interval,
+            default_sandbox=self.settings.sandbox,
+        )
+        self.client.on_exchange = self.tracker.observe_exchange
+        self.client.guard = self.tracker.guard
+        set_redactor(self.settings.redactor)
+
+    def reachability(self) -> None:
+        """One GET of the listing before any test. Decides exit 2/3 for a target that cannot be tested."""
+        assert self.client is not None
+        try:
+            exchange = self.client.list_jobs({"limit": "1"})
+        except TransportError as exc:
+            if "ConnectError" in str(exc) or "ConnectTimeout" in str(exc):
+                self.abort(f"the target {self.settings.base_url} is unreachable: {exc}", 3)
+                return
+            # it answered something unusable: that is a verdict about the target, not about the run
+            self.records.append(
+                TestRecord(
+                    id="reachability",
+                    name="reachability",
+                    group="http",
+                    requirements=(exc.requirement,),
+                    outcome="failed",
+                    verdicts={exc.requirement: "fail"},
+                    message=str(exc),
+                    curl=exc.exchange.curl,
+                    request=exc.exchange.request_line,
+                    response=exc.exchange.response_excerpt,
+                )
+            )
+            self.aborted = f"the target did not answer the first request usably: {exc}"
+            return
+        if exchange.status in (401, 403):
+            self.abort(
+                f"the target refused the credentials (HTTP {exchange.status}): check SEGJOBS_ACCESS_TOKEN, "
+                "SEGJOBS_API_KEY, SEGJOBS_IMS_ORG and SEGJOBS_SANDBOX_NAME",
+                2,
+            )
+        elif exchange.status == 404:
+            self.abort(
+                f"nothing answers at {self.settings.base_url}/segment/jobs (HTTP 404): check the base URL "
+                "(up to and without /segment/jobs)",
+                2,
+            )
+
+    def abort(self, message: str, code: int) -> None:
+        self.aborted = message
+        self.exit_code = code
+
+    def stop(self) -> None:
+        if self.tracker is not None:
+            with contextlib.suppress(Exception):  # clean-up never hides the verdict
+                self.tracker.cleanup()
+        if self.client is not None:
+            self.client.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    # -- results --------------------------------------------------------------------------------------
+    def finalize(self, *, interrupted: bool) -> dict[str, Any]:
+        from conformance import __version__
+
+        settings = self.settings
+        aborted = self.aborted or ("the run was interrupted" if interrupted else None)
+        tracker = self.tracker
+        stats = {
+            "requests": self.client.stats.requests if self.client else 0,
+            "jobs_planned": self.planned_jobs,
+            "jobs_created": len(tracker.jobs) if tracker else 0,
+            "create_requests": tracker.attempts if tracker else 0,
+        }
+        results = build_results(
+            suite={
+                "name": "segment-jobs-conformance",
+                "version": __version__,
+                "spec_sha256": _spec.spec_sha256(),
+                "seed": settings.seed,
+            },
+            target={
+                "base_url": settings.redactor.text(settings.base_url or "(embedded reference server)"),
+                "profile": settings.profile,
+                "embedded": self.embedded,
+            },
+            catalog=self.catalog,
+            records=self.records,
+            started=self.started,
+            duration_s=time.monotonic() - self.t0,
+            strict=settings.strict,
+            aborted=aborted,
+            disabled={req: reason for req, (_, reason) in self.disabled.items()},
+            disabled_causes={req: cause for req, (cause, _) in self.disabled.items()},
+            jobs=tracker.lifecycles() if tracker else [],
+            stats=stats,
+        )
+        redacted: dict[str, Any] = settings.redactor.data(results)  # type: ignore[assignment]
+        self.results = redacted
+        return redacted
+
+    def write_results(self, path: Path) -> None:
+        assert self.results is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.results, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        self.results_path = path
+
+
+def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
+    """The reference server on a free loopback port, accepting exactly what this run will send (settings
+    may come from a config file, which the server does not read)."""
+    from conformance.reference import server as reference_server
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEGJOBS_ACCESS_TOKEN": settings.access_token,
+            "SEGJOBS_API_KEY": settings.api_key,
+            "SEGJOBS_IMS_ORG": settings.ims_org,
+            "SEGJOBS_SANDBOX_NAME": settings.sandbox,
+            "SEGJOBS_SEGMENT_IDS": ",".join(settings.segment_ids),
+        }
+    )
+    for name, value in (
+        ("SEGJOBS_SECOND_SANDBOX_NAME", settings.second_sandbox),
+        ("SEGJOBS_FAILING_SEGMENT_ID", settings.failing_segment_id),
+    ):
+        if value:
+            env[name] = value
+    args = ["--job-seconds", str(job_seconds)] if job_seconds else []
+    return reference_server.start_subprocess(args, env=env)

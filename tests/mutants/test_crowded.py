@@ -1,0 +1,49 @@
+"""Right in a shared, busy, crowded sandbox: an honest server whose sandboxes hold thousands of older jobs,
+where another client creates jobs during the run, and whose pages are clamped small, is conformant in the
+standard and full profiles; and every mutant is still caught among thousands of other jobs.
+
+By default each crowded variant runs once (standard, seed 1); the full profile, seeds 2 and 3, and the whole
+mutant catalog under ``--preload 3000`` run with ``-m slow``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutant_catalog import CROWDED_MUTANT_FLAGS, CROWDED_VARIANTS, MUTANTS, HonestVariant, Mutant
+from test_honest_variants import assert_conformant
+from test_mutants import assert_caught
+
+
+def _name(variant: HonestVariant) -> str:
+    return variant.name
+
+
+@pytest.mark.parametrize("variant", CROWDED_VARIANTS, ids=_name)
+def test_a_crowded_honest_server_is_conformant(
+    variant: HonestVariant, tmp_path: Path, reference_server: Any
+) -> None:
+    assert_conformant(variant, 1, tmp_path, reference_server, profile="standard")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("profile", "seed"),
+    [("full", 1), ("standard", 2), ("full", 2), ("standard", 3), ("full", 3)],
+    ids=lambda value: str(value),
+)
+@pytest.mark.parametrize("variant", CROWDED_VARIANTS, ids=_name)
+def test_a_crowded_honest_server_is_conformant_in_every_profile_and_seed(
+    variant: HonestVariant, profile: str, seed: int, tmp_path: Path, reference_server: Any
+) -> None:
+    assert_conformant(variant, seed, tmp_path, reference_server, profile=profile)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if not m.missing_faults], ids=lambda m: m.name)
+def test_a_mutant_is_caught_among_thousands_of_jobs(
+    mutant: Mutant, tmp_path: Path, reference_server: Any
+) -> None:
+    assert_caught(mutant, tmp_path, reference_server, extra_flags=CROWDED_MUTANT_FLAGS)
