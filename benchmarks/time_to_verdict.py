@@ -6,8 +6,9 @@
 
 For each case it prints the median wall time, the requests the suite sent, the jobs it created, the peak
 resident memory of the run (largest process), and the verdict. Jobs of the reference server take 0.2, 5 or
-20 s (`--job-seconds`); `schemathesis run` (all phases, all checks but use_after_free, same spec and server)
-is measured beside the suite. Figures go in the README's performance section.
+20 s (`--job-seconds`); two cases test a crowded server (`--preload 3000`, and with another client creating
+jobs, `--background-creates 0.5`); `schemathesis run` (all phases, all checks but use_after_free, same spec
+and server) is measured beside the suite. Figures go in the README's performance section.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ sys.path.insert(0, str(ROOT))
 from conformance._config import (  # noqa: E402
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_API_KEY,
+    DEFAULT_FAILING_SEGMENT_ID,
     DEFAULT_IMS_ORG,
     DEFAULT_SANDBOX,
+    DEFAULT_SECOND_SANDBOX,
 )
 from conformance.reference.server import start_subprocess  # noqa: E402
+
+KNOWN_TO_THE_SERVER = {
+    "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX,
+    "SEGJOBS_FAILING_SEGMENT_ID": DEFAULT_FAILING_SEGMENT_ID,
+}
 
 # Runs a command and prints the largest resident set of its process tree's members (kB), as JSON.
 _WRAPPER = (
@@ -51,6 +59,7 @@ class Case:
     tool: str  # suite | schemathesis
     profile: str | None = None
     job_seconds: float | None = None  # None: the embedded server (its default job time)
+    server_args: tuple[str, ...] = ()  # more flags of the separately started server
 
 
 @dataclass
@@ -74,6 +83,14 @@ CASES = [
     Case("standard-jobs-0.2s", "suite", "standard", 0.2),
     Case("standard-jobs-5s", "suite", "standard", 5.0),
     Case("standard-jobs-20s", "suite", "standard", 20.0),
+    Case("standard-preload-3000", "suite", "standard", 1.0, ("--preload", "3000")),
+    Case(
+        "standard-crowded-busy",
+        "suite",
+        "standard",
+        1.0,
+        ("--preload", "3000", "--background-creates", "0.5"),
+    ),
     Case("schemathesis-run", "schemathesis", None, 1.0),
 ]
 
@@ -116,8 +133,11 @@ def run_case(case: Case, repeat: int) -> Result:
                     "1",
                 ]
                 if case.job_seconds is not None:
-                    server = start_subprocess(["--job-seconds", str(case.job_seconds)], env=env)
+                    args = ["--job-seconds", str(case.job_seconds), *case.server_args]
+                    server = start_subprocess(args, env=env)
                     cmd += ["--base-url", server.base_url]
+                    # what the embedded server would know, so the same requirements are in scope
+                    env = {**env, **KNOWN_TO_THE_SERVER}
             else:
                 server = start_subprocess(["--job-seconds", str(case.job_seconds or 1.0)], env=env)
                 cmd = [
