@@ -10,6 +10,7 @@ Exceptions (all carry the :class:`Exchange` they came from, with secrets masked)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shlex
 import threading
@@ -26,6 +27,8 @@ from conformance._redact import Redactor
 
 JOBS_PATH = "/segment/jobs"
 EXCERPT_BYTES = 2000
+#: headers about the body's encoding on the wire; an Exchange holds the decoded body
+_WIRE_ONLY_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,17 @@ class Exchange:
         if self.request_body is not None:
             parts += ["-d", shlex.quote(r.text(self.request_body.decode("utf-8", "replace")))]
         return " ".join(parts)
+
+    def as_httpx(self) -> httpx.Response:
+        """The answer as an ``httpx.Response`` (for libraries that judge one, such as schemathesis' checks).
+        The body is the decoded one, so the headers that described its encoding on the wire are left out."""
+        request = httpx.Request(
+            self.method, self.url, headers=list(self.request_headers), content=self.request_body or b""
+        )
+        headers = [(k, v) for k, v in self.response_headers if k.lower() not in _WIRE_ONLY_HEADERS]
+        response = httpx.Response(self.status or 0, headers=headers, content=self.body, request=request)
+        response.elapsed = dt.timedelta(seconds=self.elapsed_s)
+        return response
 
     @property
     def request_line(self) -> str:
@@ -190,7 +204,6 @@ def _transport_with_deadlines(limits: httpx.Limits) -> httpx.HTTPTransport:
 @dataclass
 class Stats:
     requests: int = 0
-    retries_after_429: int = 0
     throttled: list[Exchange] = field(default_factory=list)  # every 429 answer seen
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -297,8 +310,6 @@ class ApiClient:
                     self.stats.throttled.append(exchange)
             if exchange.status == 429 and attempt < self.max_429_retries:
                 attempt += 1
-                with self.stats.lock:
-                    self.stats.retries_after_429 += 1
                 time.sleep(retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0))
                 continue
             return exchange
@@ -321,67 +332,76 @@ class ApiClient:
         return time.monotonic() - started >= self.total_timeout - 0.05
 
     def _exchange(self, request: httpx.Request, base: Exchange, started: float) -> Exchange:
-        method = request.method
+        response = self._head(request, base, started)
         try:
-            response = self._http.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            if self._too_slow(started):
-                raise TargetTimeout(
-                    f"{method} {request.url.path}: the answer's head took longer than {self.total_timeout}s "
-                    "in all (it arrives, but too slowly)",
-                    base,
-                ) from None
-            raise TargetTimeout(
-                f"no answer to {method} {request.url.path} within the timeouts "
-                f"(connect/read {self._http.timeout.connect}s/{self.read_timeout}s): {type(exc).__name__}",
-                base,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ProtocolViolation(
-                f"{method} {request.url.path}: the connection failed before a complete HTTP answer "
-                f"({type(exc).__name__}: {exc})",
-                base,
-            ) from None
-        try:
-            body = bytearray()
-            try:
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_response_bytes:
-                        raise ProtocolViolation(
-                            f"{method} {request.url.path}: the answer exceeds "
-                            f"{self.max_response_bytes} bytes",
-                            _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
-                        )
-            except httpx.TimeoutException:
-                why = (
-                    f"took longer than {self.total_timeout}s in all (it arrives, but too slowly)"
-                    if self._too_slow(started)
-                    else f"did not arrive within the read timeout ({self.read_timeout}s)"
-                )
-                raise TargetTimeout(
-                    f"{method} {request.url.path}: the body {why}",
-                    _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
-                ) from None
-            except httpx.HTTPError as exc:
-                raise ProtocolViolation(
-                    f"{method} {request.url.path}: the answer was cut or malformed "
-                    f"({type(exc).__name__}: {exc})",
-                    _with_response(base, response, bytes(body), started),
-                ) from None
+            body = self._body(request, response, base, started)
         finally:
             response.close()
-        exchange = _with_response(base, response, bytes(body), started)
+        exchange = _with_response(base, response, body, started)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
         if 300 <= response.status_code < 400:
             location = response.headers.get("location", "(no Location)")
             raise Redirected(
-                f"{method} {request.url.path} answered {response.status_code} redirecting to {location}; "
-                "the suite does not follow redirects and never sends credentials elsewhere",
+                f"{request.method} {request.url.path} answered {response.status_code} redirecting to "
+                f"{location}; the suite does not follow redirects and never sends credentials elsewhere",
                 exchange,
             )
         return exchange
+
+    def _head(self, request: httpx.Request, base: Exchange, started: float) -> httpx.Response:
+        """Sends the request and reads the answer's head (the body is streamed by :meth:`_body`)."""
+        where = f"{request.method} {request.url.path}"
+        try:
+            return self._http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            if self._too_slow(started):
+                raise TargetTimeout(
+                    f"{where}: the answer's head took longer than {self.total_timeout}s in all (it arrives, "
+                    "but too slowly)",
+                    base,
+                ) from None
+            raise TargetTimeout(
+                f"no answer to {where} within the timeouts (connect/read {self._http.timeout.connect}s/"
+                f"{self.read_timeout}s): {type(exc).__name__}",
+                base,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ProtocolViolation(
+                f"{where}: the connection failed before a complete HTTP answer ({type(exc).__name__}: {exc})",
+                base,
+            ) from None
+
+    def _body(
+        self, request: httpx.Request, response: httpx.Response, base: Exchange, started: float
+    ) -> bytes:
+        """The whole body, within the size cap and the exchange's deadline."""
+        where = f"{request.method} {request.url.path}"
+        body = bytearray()
+        try:
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_response_bytes:
+                    raise ProtocolViolation(
+                        f"{where}: the answer exceeds {self.max_response_bytes} bytes",
+                        _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
+                    )
+        except httpx.TimeoutException:
+            why = (
+                f"took longer than {self.total_timeout}s in all (it arrives, but too slowly)"
+                if self._too_slow(started)
+                else f"did not arrive within the read timeout ({self.read_timeout}s)"
+            )
+            raise TargetTimeout(
+                f"{where}: the body {why}",
+                _with_response(base, response, bytes(body[:EXCERPT_BYTES]), started),
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ProtocolViolation(
+                f"{where}: the answer was cut or malformed ({type(exc).__name__}: {exc})",
+                _with_response(base, response, bytes(body), started),
+            ) from None
+        return bytes(body)
 
     # -- the five operations -------------------------------------------------------------------------
     def list_jobs(

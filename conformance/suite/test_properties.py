@@ -2,17 +2,16 @@
 
 One test per operation and kind of data, so a failure names the operation and the requirement the failed
 check stands for. The machinery, the checks in use and those left out (with the reasons) are described in
-:mod:`conformance._properties`.
+:mod:`conformance.properties`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from conformance import _properties as props
+from conformance import properties as props
 from conformance._client import ApiClient, TransportError
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker
@@ -20,16 +19,14 @@ from conformance._outcomes import Judgement
 from conformance._profiles import Profile
 
 #: the valid creates of this module share one allowance: the create test's, and the job the cancel test needs
-POSITIVE_CREATES = {name: a.positive_creates for name, a in props.ALLOWANCES.items()}
-NEGATIVE_CREATES = {name: a.negative_creates for name, a in props.ALLOWANCES.items()}
+POSITIVE_CREATES = props.allowance("positive_creates")
+NEGATIVE_CREATES = props.allowance("negative_creates")
 
 
 # -- fixtures ----------------------------------------------------------------------------------------------
 @pytest.fixture
-def prober(settings: Settings, api: ApiClient, jobs: JobTracker) -> Iterator[props.Prober]:
-    sender = props.Prober(settings, api, jobs)
-    yield sender
-    sender.close()
+def prober(settings: Settings, api: ApiClient, jobs: JobTracker) -> props.Prober:
+    return props.Prober(settings, api, jobs)
 
 
 @pytest.fixture(scope="module")
@@ -120,15 +117,15 @@ def test_create_with_valid_bodies(
     own_jobs: list[str],
     judgement: Judgement,
 ) -> None:
-    checks = props.positive_checks(prober.jobs, judged=prober.judged)
+    checks = props.checks.positive(prober.jobs, prober.judged)
 
     def handle(case: props.AnyCase) -> None:
         if not valid_creates.take():
             prober.stopped = True
             return
-        response = prober.exercise(case, props.CREATE, checks)
-        if response is not None and 200 <= response.status_code < 300:
-            created = _job_id(response.content)
+        exchange = prober.exercise(case, props.CREATE, checks)
+        if exchange is not None and exchange.status is not None and 200 <= exchange.status < 300:
+            created = _job_id(exchange.body)
             if created is not None:
                 own_jobs.append(created)
 
@@ -147,7 +144,7 @@ def test_cancel_with_valid_ids(
     prober: props.Prober, profile: Profile, own_job_id: str | None, judgement: Judgement
 ) -> None:
     job_id = own_job_id
-    checks = props.cancel_checks(prober.api, prober.jobs, [job_id] if job_id else [], judged=prober.judged)
+    checks = props.checks.cancel(prober.api, prober.jobs, prober.judged, [job_id] if job_id else [])
     prober.explore_operation(
         props.job_cases(prober.schema, props.CANCEL, job_id), profile.property_examples, props.CANCEL, checks
     )
@@ -158,7 +155,7 @@ def test_cancel_with_valid_ids(
     "SJ-LIST-001", "SJ-LIST-014", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-ERROR-001", "SJ-ERROR-003"
 )
 def test_listing_with_valid_queries(prober: props.Prober, profile: Profile, judgement: Judgement) -> None:
-    checks = props.positive_checks(prober.jobs, judged=prober.judged)
+    checks = props.checks.positive(prober.jobs, prober.judged)
     prober.explore_operation(
         props.listing_cases(prober.schema), profile.property_examples, props.LIST, checks
     )
@@ -172,7 +169,7 @@ def test_get_with_valid_ids(
     prober: props.Prober, profile: Profile, readable_job_id: str | None, judgement: Judgement
 ) -> None:
     job_id = readable_job_id
-    checks = props.positive_checks(prober.jobs, [job_id] if job_id else [], judged=prober.judged)
+    checks = props.checks.positive(prober.jobs, prober.judged, [job_id] if job_id else [])
     prober.explore_operation(
         props.job_cases(prober.schema, props.GET, job_id), profile.property_examples, props.GET, checks
     )
@@ -185,7 +182,7 @@ def test_get_with_valid_ids(
 def test_bulk_get_with_valid_bodies(
     prober: props.Prober, profile: Profile, readable_job_id: str | None, judgement: Judgement
 ) -> None:
-    checks = props.positive_checks(prober.jobs, judged=prober.judged)
+    checks = props.checks.positive(prober.jobs, prober.judged)
     prober.explore_operation(
         props.bulk_get_cases(prober.schema, readable_job_id),
         profile.property_examples,
@@ -204,7 +201,7 @@ def test_listing_refuses_invalid_queries(
         props.negative_cases(prober.schema, props.LIST),
         profile.property_examples,
         props.LIST,
-        props.NEGATIVE_CHECKS,
+        props.checks.NEGATIVE,
     )
     prober.finish(judgement)
 
@@ -225,8 +222,8 @@ def test_create_refuses_invalid_bodies(
         raise BudgetExhausted(budget.exhausted_by or "no job budget left")
 
     def handle(case: props.AnyCase) -> None:
-        response = prober.exercise(case, props.CREATE, props.NEGATIVE_CHECKS)
-        if response is not None and 200 <= response.status_code < 300:
+        exchange = prober.exercise(case, props.CREATE, props.checks.NEGATIVE)
+        if exchange is not None and exchange.status is not None and 200 <= exchange.status < 300:
             prober.stopped = True
 
     prober.explore(props.negative_cases(prober.schema, props.CREATE), profile.property_examples, handle)
@@ -241,7 +238,7 @@ def test_bulk_get_refuses_invalid_bodies(
         props.negative_cases(prober.schema, props.BULK_GET),
         profile.property_examples,
         props.BULK_GET,
-        props.NEGATIVE_CHECKS,
+        props.checks.NEGATIVE,
     )
     prober.finish(judgement)
 
@@ -249,17 +246,17 @@ def test_bulk_get_refuses_invalid_bodies(
 # -- credentials -------------------------------------------------------------------------------------------
 @pytest.mark.requirement("SJ-AUTH-001", "SJ-AUTH-002")
 def test_credentials_are_enforced(prober: props.Prober, api: ApiClient, judgement: Judgement) -> None:
-    """One listing with valid credentials, then schemathesis' ``ignored_auth`` probes (no credentials, and
-    each credential alone and invalid) and a request whose only fault is its bearer token."""
+    """One listing with valid credentials, then the same without credentials, and with an invalid bearer
+    token and every other credential right."""
     case = props.listing_case(prober.schema, prober.headers)
-    response = prober.exercise(case, props.LIST, props.credential_checks(api))
-    if response is not None and not 200 <= response.status_code < 300:
+    exchange = prober.exercise(case, props.LIST, props.checks.credentials(api, prober.judged))
+    if exchange is not None and exchange.status is not None and not 200 <= exchange.status < 300:
         prober.findings.add(
             props.Finding(
                 ("SJ-LIST-001",),
                 "HTTP 200 to a listing with valid credentials (needed to probe the credentials)",
-                f"HTTP {response.status_code}",
-                props.exchange_of(response, prober.redactor),
+                f"HTTP {exchange.status}",
+                exchange,
             )
         )
     prober.finish(judgement)

@@ -3,14 +3,14 @@
 The links of ``createSegmentJob`` lead from a created job to GET, cancel and bulk-get of it; schemathesis
 builds a state machine from them and Hypothesis walks it. Every answer goes through the property checks,
 plus ``ensure_resource_availability`` (a created job is readable) and the cancel semantics (a cancelled job
-stays readable, CANCELLING or CANCELLED). See :mod:`conformance._properties`.
+stays readable, CANCELLING or CANCELLED). See :mod:`conformance.properties`.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from conformance import _properties as props
+from conformance import properties as props
 from conformance._client import ApiClient
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker
@@ -19,7 +19,7 @@ from conformance._profiles import Profile
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs({name: a.stateful_creates for name, a in props.ALLOWANCES.items()})
+@pytest.mark.creates_jobs(props.allowance("stateful_creates"))
 @pytest.mark.requirement(
     "SJ-CREATE-001",
     "SJ-CREATE-006",
@@ -41,12 +41,9 @@ def test_linked_operations(
 ) -> None:
     prober = props.Prober(settings, api, jobs)
     budget = props.CreateBudget(jobs, props.ALLOWANCES[profile.name].stateful_creates)
-    try:
-        props.run_workflows(
-            prober, max_examples=profile.stateful_examples, steps=profile.stateful_steps, budget=budget
-        )
-    finally:
-        prober.close()
+    props.run_workflows(
+        prober, max_examples=profile.stateful_examples, steps=profile.stateful_steps, budget=budget
+    )
     if budget.used == 0 and budget.exhausted_by is not None:
         raise BudgetExhausted(budget.exhausted_by)
     prober.finish(judgement)

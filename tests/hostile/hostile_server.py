@@ -213,7 +213,9 @@ class RecordingServer(RawServer):
 
 class HostileServer(RawServer):
     """One of :data:`MODES`. ``redirect_to`` (a base URL) is where ``redirect`` sends the client;
-    ``token`` and ``api_key`` are what the small honest API of ``body-after-204`` accepts."""
+    ``token`` and ``api_key`` are what the small honest API of ``body-after-204`` accepts. With ``only``
+    (such as ``"POST /segment/jobs/bulk-get"``) only requests of that method and path get the hostile answer;
+    every other request is answered by the small honest API."""
 
     def __init__(
         self,
@@ -223,6 +225,7 @@ class HostileServer(RawServer):
         redirect_to: str | None = None,
         token: str = "segjobs-local-token",
         api_key: str = "segjobs-local-key",
+        only: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
@@ -230,11 +233,14 @@ class HostileServer(RawServer):
             raise ValueError(f"mode {mode} needs redirect_to")
         super().__init__(host)
         self.mode = mode
+        self.only = only
         self.redirect_to = redirect_to
         self.api = MiniJobsApi(token, api_key, next_link_base=redirect_to if mode == "foreign-link" else None)
 
     def answer(self, conn: socket.socket, request: Received) -> bool:
         mode = self.mode
+        if self.only is not None and f"{request.method} {request.path}" != self.only:
+            mode = "honest"
         if mode == "hang":
             self.wait(3600)
             return False
@@ -425,6 +431,8 @@ class MiniJobsApi:
             return 400, "Bad Request", _problem(400, "BadRequestError", 'Expected {"ids": [{"id": "..."}]}.')
         now = time.time()
         found = {
-            i: self.jobs[i].render(now) for i in ids if i in self.jobs and self.jobs[i].sandbox == sandbox
+            i: self.jobs[i].render(now)
+            for i in ids
+            if isinstance(i, str) and i in self.jobs and self.jobs[i].sandbox == sandbox
         }
         return 207, "Multi-Status", {"results": found}

@@ -138,3 +138,35 @@ def test_a_next_link_to_another_host_gets_no_credentials(
         if name.lower() in ("authorization", "x-api-key") or TOKEN in value or API_KEY in value
     ]
     assert not leaked, f"credentials reached {recorder.base_url}: {leaked}"
+
+
+#: the property tests send through the same client as the scenarios: the same deadline and size cap
+PROPERTY_CASES = {"drip": "SJ-HTTP-006", "huge": "SJ-HTTP-004", "hang": "SJ-HTTP-006"}
+#: a dripping or hanging operation stops its generated examples at the first timeout: a few read timeouts
+PROPERTY_BOUND_S = 40
+
+
+@pytest.mark.parametrize("mode", list(PROPERTY_CASES))
+def test_property_tests_cut_off_a_hostile_operation_like_the_scenarios(
+    mode: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    server = HostileServer(mode, token=TOKEN, api_key=API_KEY, only="POST /segment/jobs/bulk-get").start()
+    request.addfinalizer(server.stop)
+    run = run_suite(
+        tmp_path,
+        "--base-url",
+        server.base_url,
+        "--profile",
+        "quick",
+        "--select",
+        "test_bulk_get_with_valid_bodies",
+        env=ENV,
+        timeout=PROPERTY_BOUND_S,
+    )
+    output = run.stdout + run.stderr
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+    assert run.returncode == 1, f"exit {run.returncode}\n{output[-4000:]}"
+    assert run.results is not None
+    assert PROPERTY_CASES[mode] in run.failed(), f"failed: {sorted(run.failed())}\n{output[-3000:]}"
+    assert any(r.path == "/segment/jobs/bulk-get" for r in server.received)
+    assert TOKEN not in _everything_written(tmp_path, run)
