@@ -2,7 +2,8 @@
 
 One validated, frozen :class:`Settings` object comes out; every bad value raises :class:`ConfigError`
 naming the value and where it came from. Secrets (token, API key) are read only from the environment or
-the file, never from the command line.
+the file, never from the command line. Which flag, variable and file key each setting has comes from the
+options table, :mod:`conformance._options`; how each value is checked, from :data:`PARSERS` here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from conformance._options import PROFILES as PROFILES  # re-exported: the profile names
+from conformance._options import SETTINGS, Option, option
 from conformance._redact import Redactor
 
 #: Local defaults, shared with the reference server (``conformance.reference.settings``); a self-test keeps
@@ -38,28 +41,13 @@ DEFAULT_SEGMENT_IDS = (
 )
 DEFAULT_FAILING_SEGMENT_ID = "9a1fa11e-d000-4bad-8000-00000000fa11"
 
-PROFILES = ("quick", "standard", "full")
-
-#: Environment variable -> settings field. The config file uses the field names as keys.
-ENV_VARS: dict[str, str] = {
-    "SEGJOBS_BASE_URL": "base_url",
-    "SEGJOBS_ACCESS_TOKEN": "access_token",
-    "SEGJOBS_API_KEY": "api_key",
-    "SEGJOBS_IMS_ORG": "ims_org",
-    "SEGJOBS_SANDBOX_NAME": "sandbox",
-    "SEGJOBS_SECOND_SANDBOX_NAME": "second_sandbox",
-    "SEGJOBS_SEGMENT_IDS": "segment_ids",
-    "SEGJOBS_FAILING_SEGMENT_ID": "failing_segment_id",
-    "SEGJOBS_PROFILE": "profile",
-    "SEGJOBS_SEED": "seed",
-    "SEGJOBS_MAX_JOBS": "max_jobs",
-    "SEGJOBS_CONNECT_TIMEOUT": "connect_timeout",
-    "SEGJOBS_READ_TIMEOUT": "read_timeout",
-    "SEGJOBS_JOB_TIMEOUT": "job_timeout",
-    "SEGJOBS_POLL_INTERVAL": "poll_interval",
-    "SEGJOBS_SECRET_HEADERS": "secret_headers",
-}
-SECRET_FIELDS = frozenset({"access_token", "api_key"})
+#: Where ``load_settings`` looks, derived from the options table (:mod:`conformance._options`):
+#: environment variable -> settings field, config file key -> settings field, the secret fields.
+ENV_VARS: dict[str, str] = {o.env: o.name for o in SETTINGS if o.env is not None}
+FILE_KEYS: dict[str, str] = {o.key: o.name for o in SETTINGS if o.key is not None}
+SECRET_FIELDS = frozenset(o.name for o in SETTINGS if o.secret)
+#: the variable naming the config file when ``--config`` is not given
+CONFIG_VARIABLE = option("config").env or ""
 
 
 class ConfigError(Exception):
@@ -128,23 +116,58 @@ class Settings:
         }
 
 
+# -- where a value comes from --------------------------------------------------------------------------
+def _refuse_secret_flags(flags: Mapping[str, Any]) -> None:
+    for secret in sorted(SECRET_FIELDS):
+        if flags.get(secret) is not None:
+            raise ConfigError(
+                secret,
+                flags[secret],
+                "the command line",
+                "a secret only from the environment or the config file",
+            )
+
+
+def _read_config_file(file_path: str) -> dict[str, Any]:
+    """The settings of a TOML file (top level or ``[segjobs]``); only the table's file keys are allowed."""
+    try:
+        with open(file_path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("config", file_path, "--config", "an existing TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config", file_path, "--config", f"valid TOML ({exc})") from None
+    file_data = dict(raw.get("segjobs", raw))
+    unknown = sorted(set(file_data) - set(FILE_KEYS))
+    if unknown:
+        raise ConfigError(
+            "config",
+            unknown[0],
+            f"config file {file_path}",
+            f"one of the known keys: {', '.join(sorted(FILE_KEYS))}",
+        )
+    return file_data
+
+
 def _source_of(
-    name: str,
+    entry: Option,
     flags: Mapping[str, Any],
     environ: Mapping[str, str],
     file_data: Mapping[str, Any],
     file_path: str | None,
 ) -> tuple[Any, str] | None:
-    if flags.get(name) is not None:
-        return flags[name], f"--{name.replace('_', '-')}"
-    for var, fname in ENV_VARS.items():
-        if fname == name and environ.get(var, "") != "":
-            return environ[var], f"environment variable {var}"
-    if name in file_data:
-        return file_data[name], f"config file {file_path} key '{name}'"
+    """The value of one setting and where it came from: a flag, its variable (if set and not empty), its
+    file key; ``None`` when none of them gives it (the default holds)."""
+    if flags.get(entry.name) is not None:
+        return flags[entry.name], entry.flag or f"--{entry.name.replace('_', '-')}"
+    if entry.env is not None and environ.get(entry.env, "") != "":
+        return environ[entry.env], f"environment variable {entry.env}"
+    if entry.key is not None and entry.key in file_data:
+        return file_data[entry.key], f"config file {file_path} key '{entry.key}'"
     return None
 
 
+# -- what a value must be ------------------------------------------------------------------------------
 def _as_int(name: str, value: Any, source: str, minimum: int) -> int:
     if isinstance(value, bool):
         raise ConfigError(name, value, source, f"an integer >= {minimum}")
@@ -184,7 +207,7 @@ def _check_base_url(value: Any, source: str) -> str:
             "base_url",
             "(URL with credentials)",
             source,
-            "a URL without user:password (use SEGJOBS_ACCESS_TOKEN)",
+            f"a URL without user:password (use {option('access_token').env})",
         )
     if parts.query or parts.fragment:
         raise ConfigError("base_url", value, source, "a URL without query or fragment")
@@ -196,97 +219,87 @@ def _check_base_url(value: Any, source: str) -> str:
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$")
 
 
+def _header_value(name: str, value: Any, source: str) -> str:
+    text = str(value).strip()
+    if not _HEADER_SAFE.match(text):
+        raise ConfigError(name, value, source, "a non-empty printable value without control characters")
+    return text
+
+
+def _segment_ids(name: str, value: Any, source: str) -> tuple[str, ...]:
+    ids = _as_list(value)
+    if not ids:
+        raise ConfigError(name, value, source, "a comma-separated list of segment definition IDs")
+    return ids
+
+
+def _profile(name: str, value: Any, source: str) -> str:
+    if value not in PROFILES:
+        raise ConfigError(name, value, source, f"one of {', '.join(PROFILES)}")
+    return str(value)
+
+
+def _switch(name: str, value: Any, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(name, value, source, "true or false")
+    return value
+
+
+#: How each setting of the table is checked and converted: (name, value, source) -> value.
+PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
+    "base_url": lambda name, value, source: _check_base_url(value, source),
+    "access_token": _header_value,
+    "api_key": _header_value,
+    "ims_org": _header_value,
+    "sandbox": _header_value,
+    "second_sandbox": _header_value,
+    "segment_ids": _segment_ids,
+    "failing_segment_id": _header_value,
+    "profile": _profile,
+    "select": lambda name, value, source: str(value),
+    "seed": lambda name, value, source: _as_int(name, value, source, 0),
+    "strict": _switch,
+    "max_jobs": lambda name, value, source: _as_int(name, value, source, 1),
+    "read_only": _switch,
+    "report_dir": lambda name, value, source: Path(str(value)),
+    "connect_timeout": _as_float,
+    "read_timeout": _as_float,
+    "job_timeout": _as_float,
+    "poll_interval": _as_float,
+    "secret_headers": lambda name, value, source: _as_list(value),
+}
+
+
+def _check_second_sandbox(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    second = values.get("second_sandbox")
+    if second and second == values.get("sandbox", DEFAULT_SANDBOX):
+        raise ConfigError(
+            "second_sandbox", second, sources["second_sandbox"], "a sandbox other than the first one"
+        )
+
+
+# -- the settings --------------------------------------------------------------------------------------
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
 ) -> Settings:
     """Builds the settings. ``flags`` hold command-line values (``None`` for unset); precedence is
-    flags, then environment, then the file, then the defaults."""
+    flags, then environment, then the file (``config_file``, else ``SEGJOBS_CONFIG``), then the defaults.
+    Which variable and file key each setting has comes from the options table."""
     flags = dict(flags or {})
     environ = os.environ if environ is None else environ
-    for secret in SECRET_FIELDS:
-        if flags.get(secret) is not None:
-            raise ConfigError(
-                secret,
-                flags[secret],
-                "the command line",
-                "a secret only from the environment or the config file",
-            )
-    file_path = str(config_file) if config_file else environ.get("SEGJOBS_CONFIG") or None
-    file_data: dict[str, Any] = {}
-    if file_path:
-        try:
-            with open(file_path, "rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError("config", file_path, "--config", "an existing TOML file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("config", file_path, "--config", f"valid TOML ({exc})") from None
-        file_data = dict(raw.get("segjobs", raw))
-        known = set(ENV_VARS.values()) | {"strict", "select", "read_only", "report_dir"}
-        unknown = sorted(set(file_data) - known)
-        if unknown:
-            raise ConfigError(
-                "config",
-                unknown[0],
-                f"config file {file_path}",
-                f"one of the known keys: {', '.join(sorted(known))}",
-            )
-
+    _refuse_secret_flags(flags)
+    file_path = str(config_file) if config_file else environ.get(CONFIG_VARIABLE) or None
+    file_data = _read_config_file(file_path) if file_path else {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-
-    def get(name: str) -> tuple[Any, str] | None:
-        found = _source_of(name, flags, environ, file_data, file_path)
+    for entry in SETTINGS:
+        found = _source_of(entry, flags, environ, file_data, file_path)
         if found is not None:
-            sources[name] = found[1]
-        return found
-
-    if (f := get("base_url")) is not None:
-        values["base_url"] = _check_base_url(*f)
-    for name in ("access_token", "api_key", "ims_org", "sandbox", "second_sandbox", "failing_segment_id"):
-        if (f := get(name)) is not None:
-            text = str(f[0]).strip()
-            if not _HEADER_SAFE.match(text):
-                raise ConfigError(name, f[0], f[1], "a non-empty printable value without control characters")
-            values[name] = text
-    if (f := get("segment_ids")) is not None:
-        ids = _as_list(f[0])
-        if not ids:
-            raise ConfigError("segment_ids", f[0], f[1], "a comma-separated list of segment definition IDs")
-        values["segment_ids"] = ids
-    if (f := get("profile")) is not None:
-        if f[0] not in PROFILES:
-            raise ConfigError("profile", f[0], f[1], f"one of {', '.join(PROFILES)}")
-        values["profile"] = f[0]
-    if (f := get("seed")) is not None:
-        values["seed"] = _as_int("seed", f[0], f[1], 0)
-    if (f := get("max_jobs")) is not None:
-        values["max_jobs"] = _as_int("max_jobs", f[0], f[1], 1)
-    for name in ("connect_timeout", "read_timeout", "job_timeout", "poll_interval"):
-        if (f := get(name)) is not None:
-            values[name] = _as_float(name, f[0], f[1])
-    if (f := get("secret_headers")) is not None:
-        values["secret_headers"] = _as_list(f[0])
-    for name in ("strict", "read_only"):
-        if (f := get(name)) is not None:
-            if not isinstance(f[0], bool):
-                raise ConfigError(name, f[0], f[1], "true or false")
-            values[name] = f[0]
-    if (f := get("select")) is not None:
-        values["select"] = str(f[0])
-    if (f := get("report_dir")) is not None:
-        values["report_dir"] = Path(str(f[0]))
-    if values.get("second_sandbox") and values.get("second_sandbox") == values.get(
-        "sandbox", DEFAULT_SANDBOX
-    ):
-        raise ConfigError(
-            "second_sandbox",
-            values["second_sandbox"],
-            sources["second_sandbox"],
-            "a sandbox other than the first one",
-        )
+            value, sources[entry.name] = found
+            values[entry.name] = PARSERS[entry.name](entry.name, value, sources[entry.name])
+    _check_second_sandbox(values, sources)
     return Settings(**values, sources=sources)
 
 

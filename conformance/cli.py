@@ -1,7 +1,10 @@
 """The ``segjobs-conformance`` command: run, serve, requirements, spec, report.
 
 ``run`` drives pytest with the suite's plugin, so ``segjobs-conformance run`` and
-``pytest -p conformance.plugin --pyargs conformance.suite`` are the same run.
+``pytest -p conformance.plugin --pyargs conformance.suite`` are the same run. ``run``'s settings flags, the
+plugin's ``--segjobs-*`` options and the variables listed by ``run --help`` all come from the options table
+(:mod:`conformance._options`); only pytest's own switches live here: ``-v`` (pytest's verbosity) and the
+arguments after ``--`` (handed to pytest as they are).
 """
 
 from __future__ import annotations
@@ -10,14 +13,20 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance import __version__, _spec
-from conformance._config import PROFILES, ConfigError, load_settings
+from conformance import __version__, _options, _spec
+from conformance._config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
 EXIT_RUN_ERROR = 3
+
+EXIT_CODES_HELP = (
+    "Exit codes of run: 0 conformant, 1 non-conformant, 2 usage or configuration error, "
+    "3 the run could not be carried out, 4 incomplete (nothing failed, but a MUST could not be judged)."
+)
 
 #: pytest arguments that make "the suite": its own ini (no user config leaks in), the plugin, the test package
 SUITE_ARGS = (
@@ -32,55 +41,20 @@ SUITE_ARGS = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
+class _UsageError(Exception):
+    """A bad value given to ``run``: one line on stderr, exit 2."""
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser, and each command's own (whose usage an error of that command prints)."""
     parser = argparse.ArgumentParser(
         prog="segjobs-conformance",
         description="Conformance suite for the Segment Jobs API (/segment/jobs).",
-        epilog="Exit codes of run: 0 conformant, 1 non-conformant, 2 usage or configuration error, "
-        "3 the run could not be carried out, 4 incomplete (nothing failed, but a MUST could not be judged).",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    run = sub.add_parser(
-        "run",
-        help="run the suite against an implementation (default: the embedded server)",
-        description="Run the suite. Without --base-url (and SEGJOBS_BASE_URL) the embedded "
-        "reference server is started on a free loopback port and tested.",
-    )
-    run.add_argument("--base-url", help="base URL up to and without /segment/jobs (env SEGJOBS_BASE_URL)")
-    run.add_argument(
-        "--profile", choices=PROFILES, help="quick, standard (default) or full (env SEGJOBS_PROFILE)"
-    )
-    run.add_argument(
-        "--select",
-        metavar="EXPR",
-        help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names",
-    )
-    run.add_argument("--report-dir", metavar="DIR", help="where the reports go (default: reports/)")
-    run.add_argument("--seed", help="seed of generated data, to reproduce a run (env SEGJOBS_SEED)")
-    run.add_argument(
-        "--strict",
-        action="store_true",
-        default=None,
-        help="a failed SHOULD requirement also makes the run non-conformant",
-    )
-    run.add_argument("--config", metavar="FILE", help="TOML file with settings (env SEGJOBS_CONFIG)")
-    run.add_argument("--max-jobs", metavar="N", help="most jobs the run may create (default 50)")
-    run.add_argument(
-        "--read-only",
-        action="store_true",
-        default=None,
-        help="run only what creates no job (for production targets)",
-    )
-    run.add_argument(
-        "--job-seconds", metavar="S", help="job duration of the embedded reference server (default 1.0)"
-    )
-    run.add_argument("-v", "--verbose", action="store_true", help="list every test and every requirement")
-    run.add_argument(
-        "pytest_args", nargs=argparse.REMAINDER, help="after --, extra arguments passed to pytest as they are"
-    )
-
+    _run_parser(sub)
     sub.add_parser("serve", help="run the reference server (serve --help lists its options)")
 
     reqs = sub.add_parser("requirements", help="list the requirement catalog")
@@ -97,7 +71,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("results", help="path of a results.json")
     report.add_argument("--report-dir", metavar="DIR", help="where to write (default: next to results.json)")
-    return parser
+    return parser, dict(sub.choices)
+
+
+def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``run``: the table's flags, pytest's ``-v`` and passthrough; its help ends with every variable."""
+    base_url = _options.option("base_url")
+    description = (
+        f"Run the suite. Without {base_url.flag} (and {base_url.env}) the embedded reference server is "
+        "started on a free loopback port and tested. Against your implementation, set the credentials below "
+        "first."
+    )
+    run = sub.add_parser(
+        "run",
+        help="run the suite against an implementation (default: the embedded server)",
+        description=textwrap.fill(description, 100),
+        epilog=_options.variables_epilog() + "\n\n" + textwrap.fill(EXIT_CODES_HELP, 100),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _options.add_run_options(run.add_argument)
+    run.add_argument("-v", "--verbose", action="store_true", help="list every test and every requirement")
+    run.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARG",
+        help="after --, extra arguments passed to pytest as they are",
+    )
+
+
+def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``run``'s own arguments, and those after its first ``--`` (for pytest, as they are)."""
+    if argv[:1] != ["run"] or "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1 :]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,8 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from conformance.reference.__main__ import main as serve_main
 
         return serve_main(argv[1:], prog="segjobs-conformance serve")
-    args = _parser().parse_args(argv)
+    parser, commands = _parser()
+    own, passthrough = _split_passthrough(argv)
+    args, unknown = parser.parse_known_args(own)
+    command_parser = commands.get(args.command, parser)
+    if args.command == "run" and args.pytest_args:
+        unknown += args.pytest_args
+        command_parser.error(
+            f"unrecognized arguments: {' '.join(unknown)} (arguments for pytest go after --)"
+        )
+    if unknown:  # the usage of the command they were given to, not the top-level one
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "run":
+        args.pytest_args = passthrough
         return _run(args)
     if args.command == "requirements":
         return _requirements(args.format, with_tests=args.tests)
@@ -116,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return _report(Path(args.results), Path(args.report_dir) if args.report_dir else None)
-    _parser().print_help()
+    parser.print_help()
     return EXIT_USAGE
 
 
@@ -181,70 +199,67 @@ def _report(results_path: Path, report_dir: Path | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    flags = {
-        "base_url": args.base_url,
-        "profile": args.profile,
-        "select": args.select,
-        "seed": args.seed,
-        "strict": args.strict,
-        "max_jobs": args.max_jobs,
-        "read_only": args.read_only,
-        "report_dir": args.report_dir,
-    }
-    try:  # validate once here, so that a bad value is exit 2 with one clear line
-        settings = load_settings(flags, os.environ, args.config)
-        if args.job_seconds is not None:
-            float(args.job_seconds)
-    except ConfigError as exc:
+    """``run``: check the settings, run pytest on the suite, write the reports of its results.json."""
+    try:
+        settings = _checked_settings(args)
+    except (ConfigError, _UsageError) as exc:
         print(f"segjobs-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ValueError:
-        print(
-            f"segjobs-conformance: error: invalid --job-seconds {args.job_seconds!r}: expected a number",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    report_dir = settings.report_dir
+    results_path = _fresh_results_path(settings.report_dir)
+    code = _pytest_main(_pytest_args(args, results_path))
+    if not results_path.exists():
+        # no verdict: a usage error (pytest printed it), or the suite could not even be collected
+        return EXIT_USAGE if code in (EXIT_USAGE, 4) else EXIT_RUN_ERROR
+    _write_reports(results_path, settings)
+    return code
+
+
+def _checked_settings(args: argparse.Namespace) -> Settings:
+    """The settings, validated once here so that a bad value is exit 2 with one clear line (the plugin
+    reads them again from the same flags, environment and file)."""
+    settings = load_settings(_options.run_flags(vars(args)), os.environ, args.config)
+    if args.job_seconds is not None:
+        try:
+            float(args.job_seconds)
+        except ValueError:
+            raise _UsageError(f"invalid --job-seconds {args.job_seconds!r}: expected a number") from None
+    return settings
+
+
+def _fresh_results_path(report_dir: Path) -> Path:
+    """``results.json`` in the report dir (created), with no earlier run's file: what is there afterwards
+    is this run's."""
     report_dir.mkdir(parents=True, exist_ok=True)
     results_path = report_dir / "results.json"
-    results_path.unlink(missing_ok=True)  # what is there afterwards is this run's
-    pytest_args = [
+    results_path.unlink(missing_ok=True)
+    return results_path
+
+
+def _pytest_args(args: argparse.Namespace, results_path: Path) -> list[str]:
+    """The suite, quiet or verbose, writing ``results_path``; ``run``'s flags as the plugin's options; then
+    the arguments given after ``--``."""
+    return [
         *SUITE_ARGS,
         "--tb=no",
         "-rN",  # the per-requirement summary replaces pytest's short summary
         "-q" if not args.verbose else "-v",
-        "--segjobs-results",
+        _options.pytest_option("results"),
         str(results_path),
+        *_options.forwarded_to_pytest(vars(args)),
+        *args.pytest_args,
     ]
-    for option, value in (
-        ("--segjobs-base-url", args.base_url),
-        ("--segjobs-profile", args.profile),
-        ("--segjobs-select", args.select),
-        ("--segjobs-seed", args.seed),
-        ("--segjobs-config", args.config),
-        ("--segjobs-max-jobs", args.max_jobs),
-        ("--segjobs-job-seconds", args.job_seconds),
-    ):
-        if value is not None:
-            pytest_args += [option, str(value)]
-    if args.strict:
-        pytest_args.append("--segjobs-strict")
-    if args.read_only:
-        pytest_args.append("--segjobs-read-only")
-    extra = [a for a in args.pytest_args if a != "--"]
-    code = _pytest_main(pytest_args + extra)
-    if not results_path.exists():
-        # no verdict: a usage error (pytest printed it), or the suite could not even be collected
-        return EXIT_USAGE if code in (EXIT_USAGE, 4) else EXIT_RUN_ERROR
+
+
+def _write_reports(results_path: Path, settings: Settings) -> None:
+    """junit.xml, report.html and summary.md next to results.json; a failure is a warning, not a verdict."""
     try:
         from conformance import reporting
 
         results = json.loads(results_path.read_text(encoding="utf-8"))
-        reporting.write_reports(results, report_dir, redactor=settings.redactor)
-        print(f"reports: {report_dir}/ (results.json, junit.xml, report.html, summary.md)")
+        reporting.write_reports(results, settings.report_dir, redactor=settings.redactor)
+        print(f"reports: {settings.report_dir}/ (results.json, junit.xml, report.html, summary.md)")
     except Exception as exc:
         print(f"segjobs-conformance: warning: the reports could not be written: {exc}", file=sys.stderr)
-    return code
 
 
 def _pytest_main(args: list[str]) -> int:

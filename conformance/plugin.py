@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conformance import _summary
+from conformance import _options, _summary
 from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
@@ -35,7 +35,7 @@ from conformance._plan import (
     out_of_scope,
     select_terms,
 )
-from conformance._profiles import PROFILES, Profile
+from conformance._profiles import Profile
 from conformance._results import EXIT_CODES, TestRecord
 from conformance._session import SuiteState
 
@@ -46,51 +46,11 @@ SCOPE_KEY = pytest.StashKey[Disabled]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``--segjobs-*`` options, from the options table (:mod:`conformance._options`)."""
     group = parser.getgroup(
         "segjobs", "segment-jobs-conformance (SEGJOBS_* variables fill what is not given)"
     )
-    group.addoption(
-        "--segjobs-base-url",
-        default=None,
-        metavar="URL",
-        help="base URL of the implementation, without /segment/jobs (default: the embedded server)",
-    )
-    group.addoption(
-        "--segjobs-profile", default=None, choices=sorted(PROFILES), help="quick, standard (default) or full"
-    )
-    group.addoption(
-        "--segjobs-select",
-        default=None,
-        metavar="EXPR",
-        help="comma-separated requirement IDs or prefixes (SJ-CANCEL), groups (cancel) or test names",
-    )
-    group.addoption("--segjobs-seed", default=None, metavar="N", help="seed of the generated data")
-    group.addoption(
-        "--segjobs-strict",
-        action="store_true",
-        default=None,
-        help="a failed SHOULD requirement also makes the run non-conformant",
-    )
-    group.addoption("--segjobs-config", default=None, metavar="FILE", help="TOML file with settings")
-    group.addoption("--segjobs-max-jobs", default=None, metavar="N", help="most jobs the run may create (50)")
-    group.addoption(
-        "--segjobs-read-only",
-        action="store_true",
-        default=None,
-        help="run only what creates no job (for production targets)",
-    )
-    group.addoption(
-        "--segjobs-results",
-        default=None,
-        metavar="PATH",
-        help="where to write results.json (default: <report dir>/results.json)",
-    )
-    group.addoption(
-        "--segjobs-job-seconds",
-        default=None,
-        metavar="S",
-        help="job duration of the embedded reference server (default 1.0)",
-    )
+    _options.add_pytest_options(group.addoption)
 
 
 MARKERS = (
@@ -110,17 +70,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     _keep_hypothesis_files_out_of_the_working_directory()
     opt = config.getoption
-    flags = {
-        "base_url": opt("--segjobs-base-url"),
-        "profile": opt("--segjobs-profile"),
-        "select": opt("--segjobs-select"),
-        "seed": opt("--segjobs-seed"),
-        "strict": opt("--segjobs-strict"),
-        "max_jobs": opt("--segjobs-max-jobs"),
-        "read_only": opt("--segjobs-read-only"),
-    }
+    flags = _options.pytest_flags(opt)
     try:
-        settings = load_settings(flags, os.environ, opt("--segjobs-config"))
+        settings = load_settings(flags, os.environ, opt(_options.pytest_option("config")))
     except ConfigError as exc:
         raise pytest.UsageError(f"segjobs: {exc}") from None
     if settings.seed is None:
@@ -129,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = replace(settings, seed=int.from_bytes(os.urandom(4), "big") % 1_000_000)
     if settings.base_url is None:
         settings = for_embedded(settings)
-    config.stash[STATE_KEY] = SuiteState(settings, opt("--segjobs-job-seconds"))
+    config.stash[STATE_KEY] = SuiteState(settings, opt(_options.pytest_option("job_seconds")))
 
 
 def _keep_hypothesis_files_out_of_the_working_directory() -> None:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from selftest import run_suite
 
+from conformance._options import OPTIONS
 from conformance._spec import load_requirements
 
 TOKEN = "tok-PLANTED-5f0c1e"
@@ -92,6 +93,8 @@ def test_wrong_credentials_exit_2_with_a_clear_message(tmp_path: Path, reference
         ([], {"SEGJOBS_READ_TIMEOUT": "-1"}, "(from environment variable SEGJOBS_READ_TIMEOUT)"),
         (["--base-url", "127.0.0.1:8080"], {}, "invalid base_url '127.0.0.1:8080' (from --base-url)"),
         (["--config", "/nonexistent/segjobs.toml"], {}, "expected an existing TOML file"),
+        ([], {"SEGJOBS_CONFIG": "/nonexistent/segjobs.toml"}, "expected an existing TOML file"),
+        (["--job-seconds", "soon"], {}, "invalid --job-seconds 'soon': expected a number"),
     ],
 )
 def test_bad_configuration_exits_2_naming_the_value(
@@ -210,3 +213,84 @@ def test_the_embedded_server_accepts_credentials_from_a_config_file(tmp_path: Pa
     run = run_suite(tmp_path, "--profile", "quick", "--select", "http", "--config", str(config))
     assert run.returncode == 0, run.stdout + run.stderr
     assert TOKEN not in run.stdout + run.stderr
+
+
+def test_run_help_lists_every_variable_credentials_first_and_the_exit_codes() -> None:
+    proc = cli("run", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: segjobs-conformance run")
+    variables = [o.env for o in OPTIONS if o.env is not None]
+    missing = [v for v in variables if f"  {v} " not in proc.stdout]
+    assert not missing, f"run --help does not list {missing}"
+    first_other = min(proc.stdout.index(f"  {o.env} ") for o in OPTIONS if o.env and not o.credential)
+    for name in ("SEGJOBS_ACCESS_TOKEN", "SEGJOBS_API_KEY", "SEGJOBS_IMS_ORG", "SEGJOBS_SANDBOX_NAME"):
+        assert proc.stdout.index(f"  {name} ") < first_other
+    for flag in ("--base-url URL", "--profile NAME", "--report-dir DIR", "--job-seconds S", "--config FILE"):
+        assert flag in proc.stdout
+    text = " ".join(proc.stdout.split())
+    assert "0 conformant, 1 non-conformant, 2 usage or configuration error, 3 the run could not be" in text
+    assert "4 incomplete" in text
+
+
+def test_help_lists_the_exit_codes() -> None:
+    proc = cli("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "Exit codes of run: 0 conformant, 1 non-conformant, 2 usage or configuration error, " in text
+    assert "3 the run could not be carried out, 4 incomplete" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--profile", "quick", "--bogus", "x"], "unrecognized arguments: --bogus x"),
+        (["SJ-GET-002"], "unrecognized arguments: SJ-GET-002 (arguments for pytest go after --)"),
+        (["--access-token", "x"], "unrecognized arguments: --access-token x"),
+        (["--profile", "fast"], "argument --profile: invalid choice: 'fast'"),
+    ],
+)
+def test_a_bad_run_argument_prints_runs_usage_and_exits_2(args: list[str], needle: str) -> None:
+    proc = cli("run", *args)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: segjobs-conformance run ")
+    assert f"segjobs-conformance run: error: {needle}" in proc.stderr
+
+
+def test_an_unknown_option_of_another_command_prints_that_commands_usage() -> None:
+    proc = cli("requirements", "--bogus")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: segjobs-conformance requirements ")
+
+
+def test_arguments_after_the_double_dash_go_to_pytest(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--", "--segjobs-no-such-option")
+    assert run.returncode == 2
+    assert "unrecognized arguments: --segjobs-no-such-option" in run.stderr
+    assert "usage: segjobs-conformance" not in run.stderr  # pytest's complaint, not run's
+    assert run.results is None
+
+
+def test_run_forwards_its_flags_to_the_suite(tmp_path: Path) -> None:
+    run = run_suite(
+        tmp_path,
+        "--profile",
+        "quick",
+        "--select",
+        "SJ-GET-002",
+        "--seed",
+        "5",
+        "--max-jobs",
+        "3",
+        "--strict",
+        "--",
+        "-p",
+        "no:randomly",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None
+    assert run.results["suite"]["seed"] == 5
+    assert run.results["target"]["profile"] == "quick"
+    assert "seed: 5" in run.stdout
+    assert run.outcome("SJ-GET-002") == "pass"
+    assert run.results["stats"]["jobs_planned"] <= 3

@@ -107,3 +107,35 @@ def test_reference_server_defaults_agree_with_the_suite() -> None:
     assert [s.name for s in server.sandboxes][:2] == [_config.DEFAULT_SANDBOX, _config.DEFAULT_SECOND_SANDBOX]
     assert tuple(server.segment_ids)[: len(_config.DEFAULT_SEGMENT_IDS)] == _config.DEFAULT_SEGMENT_IDS
     assert server.failing_segment_id == _config.DEFAULT_FAILING_SEGMENT_ID
+
+
+def test_an_empty_variable_counts_as_unset(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('sandbox = "from-file"\n')
+    settings = load_settings({}, {"SEGJOBS_SANDBOX_NAME": ""}, cfg)
+    assert settings.sandbox == "from-file"
+
+
+def test_unknown_config_file_key_names_every_known_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('job_seconds = "1"\n')  # a flag of run, not a setting of the file
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, {}, cfg)
+    message = str(info.value)
+    assert "invalid config 'job_seconds'" in message
+    assert "one of the known keys: access_token, api_key, base_url," in message
+    assert "read_only, read_timeout, report_dir, sandbox" in message
+
+
+def test_a_switch_in_the_file_must_be_true_or_false(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('strict = "yes"\n')
+    with pytest.raises(ConfigError, match=r"invalid strict 'yes' \(from config file .* key 'strict'\)"):
+        load_settings({}, {}, cfg)
+
+
+def test_the_config_file_may_come_from_its_variable(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[segjobs]\nmax_jobs = 12\nread_only = true\n")
+    settings = load_settings({"max_jobs": "3"}, {"SEGJOBS_CONFIG": str(cfg)})
+    assert settings.max_jobs == 3 and settings.read_only is True

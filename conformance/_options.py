@@ -1,0 +1,389 @@
+"""The one table of the run's options: every setting, with each of the names it goes by.
+
+Each :class:`Option` says how one setting is given: a flag of ``segjobs-conformance run``, an option of the
+pytest plugin (``--segjobs-*``), an environment variable, a key of the TOML config file; and how it is shown:
+metavar, default and meaning. Everything else is derived from :data:`OPTIONS`:
+
+- the options of ``segjobs-conformance run`` (:func:`add_run_options`) and the list of variables at the end
+  of ``run --help`` (:func:`variables_epilog`);
+- the pytest options in the ``segjobs`` group (:func:`add_pytest_options`) and the flags the plugin hands to
+  :func:`conformance._config.load_settings` (:func:`pytest_flags`);
+- how ``run`` forwards its flags to pytest (:func:`run_flags`, :func:`forwarded_to_pytest`);
+- the environment variables and file keys ``load_settings`` reads (``conformance._config``);
+- the options table of README.md (:func:`readme_table`; ``python -m conformance._options`` prints it, and a
+  self-test fails when README.md differs).
+
+Where each option lives:
+
+- A *setting* (``setting=True``) is a field of :class:`conformance._config.Settings`, read by
+  ``load_settings`` from a flag, then its variable, then its file key, then the default.
+- Secrets (the access token, the API key) are settings with no flag and no pytest option: the environment or
+  the file only. So are the other credentials (org, sandbox), which have no secret to keep but are part of
+  the same set of tenant headers.
+- ``--config`` names the file the settings are read from (``SEGJOBS_CONFIG`` too), so it has no file key.
+- ``--job-seconds`` is a switch of the embedded reference server, not of the run's settings: a flag and a
+  pytest option, no variable and no file key (the server started by hand takes ``serve --job-seconds``).
+- ``--report-dir`` is a setting (file key ``report_dir``) with no pytest option of its own: ``run`` turns it
+  into ``--segjobs-results DIR/results.json``, the only place the plugin writes to.
+- ``--segjobs-results`` exists for pytest only; ``run`` always sets it.
+- ``run``'s ``-v`` and the arguments after ``--`` are pytest's own (its verbosity, anything else), so they
+  live in :mod:`conformance.cli` and not here.
+
+This module imports nothing else of the package and knows neither argparse nor pytest: the ``add`` callables
+are ``ArgumentParser.add_argument`` or ``OptionGroup.addoption``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PROFILES = ("quick", "standard", "full")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting and the names it goes by. Texts are Markdown (``--help`` shows them without backticks)."""
+
+    name: str  # the Settings field (or, when setting=False, the run's own name for it)
+    meaning: str
+    default: str  # as shown: README's "default" column and --help
+    flag: str | None = None  # of `segjobs-conformance run`
+    pytest: str | None = None  # of the pytest plugin
+    env: str | None = None
+    key: str | None = None  # of the TOML config file (top level or [segjobs])
+    metavar: str | None = None  # None: an on/off switch
+    choices: tuple[str, ...] | None = None
+    secret: bool = False  # never a flag; masked in every output
+    credential: bool = False  # a tenant header a real target needs: listed first by `run --help`
+    setting: bool = True  # a field of Settings, read by load_settings
+
+    @property
+    def switch(self) -> bool:
+        """An on/off flag (``store_true``; ``true``/``false`` in the file) rather than a value."""
+        return self.metavar is None
+
+    def help_text(self, *, with_env: bool = True) -> str:
+        """The ``--help`` line of the option: meaning, default and variable, without Markdown."""
+        extra = [f"default: {self.default}"]
+        if with_env and self.env:
+            extra.append(f"env {self.env}")
+        return _plain(f"{self.meaning} ({'; '.join(extra)})").replace("%", "%%")
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "base_url",
+        "base URL up to and without `/segment/jobs`",
+        "embedded server",
+        flag="--base-url",
+        pytest="--segjobs-base-url",
+        env="SEGJOBS_BASE_URL",
+        key="base_url",
+        metavar="URL",
+    ),
+    Option(
+        "access_token",
+        "sent as `Authorization: Bearer …`",
+        "`segjobs-local-token`",
+        env="SEGJOBS_ACCESS_TOKEN",
+        key="access_token",
+        secret=True,
+        credential=True,
+    ),
+    Option(
+        "api_key",
+        "sent as `x-api-key`",
+        "`segjobs-local-key`",
+        env="SEGJOBS_API_KEY",
+        key="api_key",
+        secret=True,
+        credential=True,
+    ),
+    Option(
+        "ims_org",
+        "sent as `x-gw-ims-org-id`",
+        "`0000000000000000000000AA@AdobeOrg`",
+        env="SEGJOBS_IMS_ORG",
+        key="ims_org",
+        credential=True,
+    ),
+    Option(
+        "sandbox",
+        "sent as `x-sandbox-name`",
+        "`prod`",
+        env="SEGJOBS_SANDBOX_NAME",
+        key="sandbox",
+        credential=True,
+    ),
+    Option(
+        "second_sandbox",
+        "a second sandbox the same credentials reach: enables the isolation tests",
+        "unset (`dev` on the embedded server)",
+        env="SEGJOBS_SECOND_SANDBOX_NAME",
+        key="second_sandbox",
+    ),
+    Option(
+        "segment_ids",
+        "segment definitions that exist on the target",
+        "the three IDs of the doc's examples",
+        env="SEGJOBS_SEGMENT_IDS",
+        key="segment_ids",
+    ),
+    Option(
+        "failing_segment_id",
+        "a segment definition whose jobs end FAILED",
+        "unset (known on the embedded server)",
+        env="SEGJOBS_FAILING_SEGMENT_ID",
+        key="failing_segment_id",
+    ),
+    Option(
+        "profile",
+        "`quick`, `standard` or `full`: how much the run does",
+        "`standard`",
+        flag="--profile",
+        pytest="--segjobs-profile",
+        env="SEGJOBS_PROFILE",
+        key="profile",
+        metavar="NAME",
+        choices=PROFILES,
+    ),
+    Option(
+        "select",
+        "comma-separated requirement IDs or prefixes (`SJ-CANCEL`), groups (`cancel`, `listing`) "
+        "or test names",
+        "everything",
+        flag="--select",
+        pytest="--segjobs-select",
+        key="select",
+        metavar="EXPR",
+    ),
+    Option(
+        "seed",
+        "seed of generated data; the same seed reproduces a run",
+        "random, printed",
+        flag="--seed",
+        pytest="--segjobs-seed",
+        env="SEGJOBS_SEED",
+        key="seed",
+        metavar="N",
+    ),
+    Option(
+        "strict",
+        "a failed SHOULD also makes the run non-conformant",
+        "off",
+        flag="--strict",
+        pytest="--segjobs-strict",
+        key="strict",
+    ),
+    Option(
+        "max_jobs",
+        "most jobs a run may create; a selection that needs more stops the run before it starts (exit 2)",
+        "`50`",
+        flag="--max-jobs",
+        pytest="--segjobs-max-jobs",
+        env="SEGJOBS_MAX_JOBS",
+        key="max_jobs",
+        metavar="N",
+    ),
+    Option(
+        "read_only",
+        "run only what creates no job (for production targets); what needs a job is out of scope",
+        "off",
+        flag="--read-only",
+        pytest="--segjobs-read-only",
+        key="read_only",
+    ),
+    Option(
+        "report_dir",
+        "where the four report files go",
+        "`reports/`",
+        flag="--report-dir",
+        key="report_dir",
+        metavar="DIR",
+    ),
+    Option(
+        "connect_timeout",
+        "per request: the longest wait to connect",
+        "`5` s",
+        env="SEGJOBS_CONNECT_TIMEOUT",
+        key="connect_timeout",
+    ),
+    Option(
+        "read_timeout",
+        "per request: the longest wait for data; a whole answer may take twice the read timeout",
+        "`15` s",
+        env="SEGJOBS_READ_TIMEOUT",
+        key="read_timeout",
+    ),
+    Option(
+        "job_timeout",
+        "how long a job may take to finish",
+        "profile's (60 / 120 / 600 s)",
+        env="SEGJOBS_JOB_TIMEOUT",
+        key="job_timeout",
+    ),
+    Option(
+        "poll_interval",
+        "between two reads of a job being waited on (a `Retry-After` stretches it)",
+        "`0.25` s",
+        env="SEGJOBS_POLL_INTERVAL",
+        key="poll_interval",
+    ),
+    Option(
+        "secret_headers",
+        "more header names to mask in every output",
+        "none",
+        env="SEGJOBS_SECRET_HEADERS",
+        key="secret_headers",
+    ),
+    Option(
+        "job_seconds",
+        "job duration of the embedded reference server",
+        "`1.0`",
+        flag="--job-seconds",
+        pytest="--segjobs-job-seconds",
+        metavar="S",
+        setting=False,
+    ),
+    Option(
+        "config",
+        "the TOML file",
+        "none",
+        flag="--config",
+        pytest="--segjobs-config",
+        env="SEGJOBS_CONFIG",
+        metavar="FILE",
+        setting=False,
+    ),
+    Option(
+        "results",
+        "where to write results.json",
+        "`results.json` in the report dir",
+        pytest="--segjobs-results",
+        metavar="PATH",
+        setting=False,
+    ),
+)
+
+#: The settings (fields of ``Settings``) in table order.
+SETTINGS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.setting)
+
+
+def option(name: str) -> Option:
+    """The table's entry of ``name``."""
+    for entry in OPTIONS:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+def pytest_option(name: str) -> str:
+    """The pytest option of ``name`` (for those only the plugin reads: config file, results, job seconds)."""
+    found = option(name).pytest
+    if found is None:
+        raise KeyError(f"{name} has no pytest option")
+    return found
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("`", "")
+
+
+def _kwargs(entry: Option) -> dict[str, Any]:
+    if entry.switch:
+        return {"action": "store_true", "default": None}
+    kwargs: dict[str, Any] = {"default": None, "metavar": entry.metavar}
+    if entry.choices is not None:
+        kwargs["choices"] = entry.choices
+    return kwargs
+
+
+# -- the two command lines -----------------------------------------------------------------------------
+def add_run_options(add: Callable[..., Any]) -> None:
+    """Adds the options of ``segjobs-conformance run`` (``add``: an ``ArgumentParser.add_argument``)."""
+    for entry in OPTIONS:
+        if entry.flag is not None:
+            add(entry.flag, dest=entry.name, help=entry.help_text(), **_kwargs(entry))
+
+
+def add_pytest_options(add: Callable[..., Any]) -> None:
+    """Adds the ``--segjobs-*`` options of the pytest plugin (``add``: an ``OptionGroup.addoption``)."""
+    for entry in OPTIONS:
+        if entry.pytest is not None:
+            add(entry.pytest, help=entry.help_text(), **_kwargs(entry))
+
+
+def pytest_flags(getoption: Callable[[str], Any]) -> dict[str, Any]:
+    """The settings given as pytest options, for ``load_settings`` (``None``: not given)."""
+    return {o.name: getoption(o.pytest) for o in SETTINGS if o.pytest is not None}
+
+
+def run_flags(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings given as flags of ``run`` (``values``: its parsed arguments), for ``load_settings``."""
+    return {o.name: values.get(o.name) for o in SETTINGS if o.flag is not None}
+
+
+def forwarded_to_pytest(values: Mapping[str, Any]) -> list[str]:
+    """``run``'s flags as the plugin's ``--segjobs-*`` options (``values``: its parsed arguments)."""
+    args: list[str] = []
+    for entry in OPTIONS:
+        if entry.flag is None or entry.pytest is None:
+            continue
+        value = values.get(entry.name)
+        if entry.switch and value:
+            args.append(entry.pytest)
+        elif not entry.switch and value is not None:
+            args += [entry.pytest, str(value)]
+    return args
+
+
+# -- documentation -------------------------------------------------------------------------------------
+def variables(*, credentials: bool) -> Iterator[Option]:
+    """The entries with an environment variable: the credentials, or all the others, in table order."""
+    return (o for o in OPTIONS if o.env is not None and o.credential == credentials)
+
+
+def variables_epilog(width: int = 100) -> str:
+    """The list of every variable at the end of ``run --help``, the credentials first."""
+
+    def lines(entries: Iterator[Option]) -> list[str]:
+        out = []
+        for entry in entries:
+            assert entry.env is not None
+            also = f"; or {entry.flag}" if entry.flag else ""
+            text = f"{entry.env:<28} {_plain(entry.meaning)} (default: {_plain(entry.default)}{also})"
+            out += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent=" " * 31)
+        return out
+
+    return "\n".join(
+        [
+            "credentials a real target needs (from the environment or the config file, never a flag):",
+            *lines(variables(credentials=True)),
+            "other variables (a flag given wins over its variable, the variable over the config file):",
+            *lines(variables(credentials=False)),
+        ]
+    )
+
+
+def readme_table() -> str:
+    """README.md's options table (flag | variable / file key | default | meaning), in table order.
+
+    Entries with none of flag, variable and file key (``--segjobs-results``, pytest only) are left out."""
+    rows = ["| flag | variable / file key | default | meaning |", "|---|---|---|---|"]
+    for entry in OPTIONS:
+        if entry.flag is None and entry.env is None and entry.key is None:
+            continue
+        flag = (
+            "" if entry.flag is None else f"`{entry.flag}{'' if entry.switch else ' ' + str(entry.metavar)}`"
+        )
+        names = " / ".join(f"`{name}`" for name in (entry.env, entry.key) if name is not None)
+        cells = [flag, names, entry.default, entry.meaning]
+        rows.append(("| " + " | ".join(cells) + " |").replace("|  |", "| |"))
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(readme_table())
