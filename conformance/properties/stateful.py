@@ -9,6 +9,7 @@ problems become findings of the prober, and suite errors are raised once the mac
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import Any
 
@@ -73,10 +74,14 @@ def workflow_machine(prober: Prober, budget: CreateBudget) -> type[Any]:
 
 def run_workflows(prober: Prober, *, max_examples: int, steps: int, budget: CreateBudget) -> None:
     """Runs the stateful workflows; problems are collected in ``prober.findings``."""
-    import hypothesis
+    import hypothesis.errors
 
     machine = workflow_machine(prober, budget)
     hypothesis.seed(prober.seed)(machine)
-    machine.run(settings=hypothesis_settings(max_examples, stateful_step_count=steps))
+    # A step's fate depends on the target and the job budget (a create is not sent once the budget is used
+    # up), so Hypothesis may see a replayed sequence go another way; it then stops generating. What the
+    # steps sent so far was judged, and stands.
+    with contextlib.suppress(hypothesis.errors.FlakyStrategyDefinition):
+        machine.run(settings=hypothesis_settings(max_examples, stateful_step_count=steps))
     if prober.errors:
         raise prober.errors[0]
