@@ -65,11 +65,6 @@ def clean(results: Mapping[str, Any], redactor: Redactor | None = None) -> dict[
     return masked
 
 
-def mask_secrets(text: str, redactor: Redactor | None) -> str:
-    """Masks the redactor's secrets in ``text``, raw and in their escaped forms (see Redactor)."""
-    return text if redactor is None else redactor.text(text)
-
-
 def mask_output(text: str, redactor: Redactor | None) -> str:
-    """The final pass over a rendered file."""
-    return mask_secrets(text, redactor)
+    """The final pass over a rendered file: the redactor's secrets, raw and in their escaped forms."""
+    return text if redactor is None else redactor.text(text)

@@ -5,8 +5,8 @@ together with an honest variant, so the fault is caught whichever doc-compatible
 the requirement IDs of which at least one must fail, and the ``--select`` expression that reaches them
 quickly, in the quick profile unless the check that catches it belongs to the standard one (the quick
 profile keeps to its budget of created jobs). A fault that breaks only a SHOULD is a *strict* mutant: its run
-passes ``--strict``, under which a failed SHOULD makes the verdict non-conformant too. A mutant whose fault
-switch the server does not have yet is *pending*: it is listed, and skipped until the switch exists.
+passes ``--strict``, under which a failed SHOULD makes the verdict non-conformant too. Every fault a mutant
+plants exists on the reference server (``test_mutants.py`` checks it).
 
 Honest variants are the opposite: settings that make different choices the doc leaves open. The suite must
 judge every one of them conformant.
@@ -20,7 +20,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from conformance.reference.faults import FAULTS
 from conformance.reference.settings import DEFAULT_FAILING_SEGMENT_ID, DEFAULT_SECOND_SANDBOX_NAME
 
 AREAS = ("shapes", "status-codes", "lifecycle", "listing", "bulk-get", "auth", "bad-input")
@@ -52,17 +51,10 @@ class Mutant:
     strict: bool = False
     #: the run's profile: quick, or standard where only a standard check can see the fault
     profile: str = "quick"
-    #: for a pending mutant: what the missing switch does and where it goes
-    pending_note: str = ""
 
     @property
     def faults(self) -> tuple[str, ...]:
         return tuple(self.flags[i + 1] for i, flag in enumerate(self.flags) if flag == "--fault")
-
-    @property
-    def missing_faults(self) -> tuple[str, ...]:
-        """Faults the reference server does not have (yet); non-empty means pending."""
-        return tuple(f for f in self.faults if f not in FAULTS)
 
     @property
     def server_args(self) -> tuple[str, ...]:
@@ -87,7 +79,6 @@ def _m(
     representative: bool = False,
     strict: bool = False,
     profile: str = "quick",
-    pending_note: str = "",
 ) -> Mutant:
     ids = tuple(expected.split())
     return Mutant(
@@ -100,7 +91,6 @@ def _m(
         representative=representative,
         strict=strict,
         profile=profile,
-        pending_note=pending_note,
     )
 
 
@@ -373,12 +363,8 @@ def full_run_requested(markexpr: str) -> bool:
 
 
 def live_mutants() -> tuple[Mutant, ...]:
-    """The mutants the reference server can plant today."""
-    return tuple(m for m in MUTANTS if not m.missing_faults)
-
-
-def pending_mutants() -> tuple[Mutant, ...]:
-    return tuple(m for m in MUTANTS if m.missing_faults)
+    """The mutants the reference server can plant: all of them."""
+    return MUTANTS
 
 
 @dataclass(frozen=True)
