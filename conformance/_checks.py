@@ -8,7 +8,7 @@ request, the response excerpt and a curl line (secrets masked).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from conformance._client import Exchange
@@ -58,10 +58,6 @@ class ConformanceFailure(AssertionError):
             text = exchange.redactor.text(text)
         super().__init__(text)
 
-    @property
-    def summary(self) -> str:
-        return f"expected {self.expected}; got {self.actual}"
-
 
 def require(
     condition: object,
@@ -91,10 +87,6 @@ def expect_status(
         reqs.append("SJ-ERROR-001")
     shown = sorted(allowed) if not isinstance(allowed, range) else f"{allowed.start}..{allowed.stop - 1}"
     raise ConformanceFailure(reqs, f"HTTP status {shown}", describe_status(exchange), exchange)
-
-
-def expect_client_error(exchange: Exchange, requirement: str | Sequence[str]) -> None:
-    expect_status(exchange, range(400, 500), requirement)
 
 
 def expect_json(exchange: Exchange) -> Any:
@@ -154,5 +146,7 @@ def error_body_problem(exchange: Exchange) -> str | None:
     return None
 
 
-def ids_of(items: Iterable[Any]) -> list[str]:
-    return [str(i.get("id")) for i in items if isinstance(i, dict)]
+def expect_error_body(exchange: Exchange) -> None:
+    """The error answer carries a JSON error body (SJ-ERROR-002)."""
+    problem = error_body_problem(exchange)
+    require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", exchange)

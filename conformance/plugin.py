@@ -156,6 +156,9 @@ def pytest_collection_modifyitems(
         unknown = [r for r in reqs if r not in state.known_ids]
         if unknown:
             problems.append(f"{item.nodeid}: unknown requirement ID(s) {', '.join(unknown)}")
+    from conformance._traceability import unknown_literals  # an ID literal of a collected module
+
+    problems += unknown_literals({item.path for item in items}, state.known_ids)
     if problems:
         raise pytest.UsageError("segjobs: requirement markers are wrong:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)  # stable otherwise

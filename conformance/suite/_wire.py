@@ -254,6 +254,86 @@ def _connect(scheme: str, host: str, port: int, timeout: float) -> socket.socket
         raise
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where a base URL points: what to connect to, the Host header and the path prefix of every request."""
+
+    scheme: str
+    host: str
+    port: int
+    host_header: str
+    prefix: str
+
+    @classmethod
+    def of(cls, base_url: str) -> _Target:
+        parts = urlsplit(base_url)
+        scheme = parts.scheme or "http"
+        return cls(
+            scheme=scheme,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (443 if scheme == "https" else 80),
+            host_header=parts.netloc.rsplit("@", 1)[-1],
+            prefix=parts.path.rstrip("/"),
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.scheme}://{self.host_header}{self.prefix}{path}"
+
+    def request(self, method: str, path: str, headers: Sequence[tuple[str, str]]) -> bytes:
+        return _request_bytes(method, self.prefix + path, self.host_header, headers)
+
+
+def _headers_to_send(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The caller's headers, but those the connection itself sets, and the wire client's own."""
+    return (
+        *((k, v) for k, v in headers.items() if k.lower() not in ("host", "connection", "content-length")),
+        ("User-Agent", USER_AGENT),
+        ("Accept", "application/json"),
+        ("Connection", "keep-alive"),
+    )
+
+
+def _problem(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
+
+
+def _read_first(reader: _Reader, method: str, timeout: float, linger: float) -> tuple[RawResponse, bytes]:
+    """The answer to the first request and, after the head of a body-less (204/304) one, whatever bytes
+    arrive within ``linger`` seconds (a client library would take them for the start of the next answer)."""
+    deadline = time.monotonic() + timeout
+    head = reader.read_until(b"\r\n\r\n", deadline, MAX_HEAD_BYTES, "the response head")
+    version, status, reason, fields = parse_head(head)
+    if status in _NO_BODY:
+        return RawResponse(version, status, reason, fields, b""), reader.linger(linger)
+    body = _read_body(reader, status, fields, method, deadline)
+    return RawResponse(version, status, reason, fields, body), b""
+
+
+def _follow(
+    result: WireResult,
+    reader: _Reader,
+    target: _Target,
+    then: tuple[str, str],
+    sent: Sequence[tuple[str, str]],
+    timeout: float,
+) -> WireResult:
+    """The second request on the connection of the first, unless the server closed it (announced or not)."""
+    assert result.first is not None
+    if result.first.announces_close:
+        return replace(result, follow_skipped="the server announced Connection: close")
+    if reader.eof and not reader.buf:
+        return replace(
+            result,
+            follow_problem="the server closed the connection after the answer without "
+            "announcing Connection: close",
+        )
+    try:
+        reader.sock.sendall(target.request(then[0], then[1], sent))
+        return replace(result, follow=_read_response(reader, then[0], timeout))
+    except (WireError, OSError) as exc:
+        return replace(result, follow_problem=_problem(exc))
+
+
 def request_then_follow(
     base_url: str,
     first: tuple[str, str],
@@ -269,65 +349,28 @@ def request_then_follow(
     Never raises for what the server does: every problem lands in the result. ``OSError`` escapes only
     when no connection can be opened at all.
     """
-    parts = urlsplit(base_url)
-    scheme = parts.scheme or "http"
-    host = parts.hostname or "127.0.0.1"
-    port = parts.port or (443 if scheme == "https" else 80)
-    host_header = parts.netloc.rsplit("@", 1)[-1]
-    prefix = parts.path.rstrip("/")
-    sent: tuple[tuple[str, str], ...] = (
-        *((k, v) for k, v in headers.items() if k.lower() not in ("host", "connection", "content-length")),
-        ("User-Agent", USER_AGENT),
-        ("Accept", "application/json"),
-        ("Connection", "keep-alive"),
-    )
-    first_url = f"{scheme}://{host_header}{prefix}{first[1]}"
-    result = WireResult(url=first_url, request_headers=(("Host", host_header), *sent))
+    target = _Target.of(base_url)
+    sent = _headers_to_send(headers)
+    request_headers = (("Host", target.host_header), *sent)
+    result = WireResult(url=target.url(first[1]), request_headers=request_headers)
     started = time.monotonic()
-    sock = _connect(scheme, host, port, connect_timeout)
+    sock = _connect(target.scheme, target.host, target.port, connect_timeout)
     try:
         reader = _Reader(sock)
         try:
-            sock.sendall(_request_bytes(first[0], prefix + first[1], host_header, sent))
-            deadline = time.monotonic() + read_timeout
-            head = reader.read_until(b"\r\n\r\n", deadline, MAX_HEAD_BYTES, "the response head")
-            version, status, reason, fields = parse_head(head)
-            if status in _NO_BODY:
-                trailing = reader.linger(linger)
-                answer = RawResponse(version, status, reason, fields, b"")
-            else:
-                trailing = b""
-                answer = RawResponse(
-                    version, status, reason, fields, _read_body(reader, status, fields, first[0], deadline)
-                )
+            sock.sendall(target.request(first[0], first[1], sent))
+            answer, trailing = _read_first(reader, first[0], read_timeout, linger)
         except (WireError, OSError) as exc:
-            return replace(
+            result = replace(result, first_problem=_problem(exc))
+        else:
+            result = replace(
                 result,
-                first_problem=f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc),
-                elapsed_s=time.monotonic() - started,
+                first=answer,
+                trailing=trailing,
+                follow_url=target.url(then[1]),
+                follow_request_headers=request_headers,
             )
-        result = replace(result, first=answer, trailing=trailing)
-        follow_url = f"{scheme}://{host_header}{prefix}{then[1]}"
-        result = replace(result, follow_url=follow_url, follow_request_headers=(("Host", host_header), *sent))
-        if answer.announces_close:
-            return replace(
-                result,
-                follow_skipped="the server announced Connection: close",
-                elapsed_s=time.monotonic() - started,
-            )
-        if reader.eof and not reader.buf:
-            return replace(
-                result,
-                follow_problem="the server closed the connection after the answer without "
-                "announcing Connection: close",
-                elapsed_s=time.monotonic() - started,
-            )
-        try:
-            sock.sendall(_request_bytes(then[0], prefix + then[1], host_header, sent))
-            follow = _read_response(reader, then[0], read_timeout)
-        except (WireError, OSError) as exc:
-            problem = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
-            return replace(result, follow_problem=problem, elapsed_s=time.monotonic() - started)
-        return replace(result, follow=follow, elapsed_s=time.monotonic() - started)
+            result = _follow(result, reader, target, then, sent, read_timeout)
+        return replace(result, elapsed_s=time.monotonic() - started)
     finally:
         sock.close()

@@ -21,8 +21,9 @@ The fleet
     the wait serves (SJ-LIFECYCLE-003, or SJ-CANCEL-003 for the cancelled job), with the statuses seen.
 
 The kit
-    Checks several modules share: a listing page, a refusal (4xx, a status the spec documents, recorded for
-    the SHOULD check of error bodies), snapshots of the newest jobs (did a refused request create one?).
+    Checks several modules share, without state of their own: a listing page, a read, a refusal (4xx, a
+    status the spec documents), the error bodies of refusals (SJ-ERROR-002: each module's error-body test
+    sends its own refused requests), snapshots of the newest jobs (did a refused request create one?).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -38,6 +39,8 @@ import pytest
 from conformance._checks import (
     ConformanceFailure,
     describe_status,
+    expect_error_body,
+    expect_job,
     expect_json,
     expect_schema,
     expect_status,
@@ -351,13 +354,6 @@ def _fleet_before_other_jobs(request: pytest.FixtureRequest) -> None:
 
 # -- the kit -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Refusal:
-    group: str
-    operation: str
-    exchange: Exchange
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """The newest jobs of the listing, to tell whether a request created one."""
 
@@ -365,14 +361,13 @@ class Snapshot:
     ids: frozenset[str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Kit:
-    """Checks the scenario modules share."""
+    """Checks the scenario modules share; it keeps no state between tests."""
 
     api: ApiClient
     jobs: JobTracker
     settings: Settings
-    refusals: list[Refusal] = field(default_factory=list)
 
     @property
     def segment(self) -> str:
@@ -424,8 +419,6 @@ class Kit:
         self, job_id: str, requirement: str = "SJ-GET-001", headers: Mapping[str, str | None] | None = None
     ) -> tuple[Exchange, dict[str, Any]]:
         """GET of a job: 200 and a job of the schema (SJ-GET-003) with that id."""
-        from conformance._checks import expect_job
-
         exchange = self.api.get_job(job_id, headers=headers)
         expect_status(exchange, {200}, requirement)
         job = expect_job(exchange, "SJ-GET-003")
@@ -433,17 +426,12 @@ class Kit:
         return exchange, job
 
     # -- refusals ------------------------------------------------------------------------------------
+    @staticmethod
     def refused(
-        self,
-        exchange: Exchange,
-        allowed: Collection[int] | range,
-        requirement: str | list[str],
-        operation: str,
-        group: str,
+        exchange: Exchange, allowed: Collection[int] | range, requirement: str | list[str], operation: str
     ) -> None:
         """A refusal: a status in ``allowed`` (a 5xx also fails SJ-ERROR-001) that the spec documents for
-        ``operation`` (SJ-ERROR-003). Recorded for the module's check of error bodies (SJ-ERROR-002)."""
-        self.refusals.append(Refusal(group, operation, exchange))
+        ``operation`` (SJ-ERROR-003)."""
         expect_status(exchange, allowed, requirement)
         documented = documented_statuses().get(operation, frozenset())
         require(
@@ -454,8 +442,20 @@ class Kit:
             exchange,
         )
 
-    def refusals_of(self, group: str) -> list[Refusal]:
-        return [r for r in self.refusals if r.group == group]
+    @staticmethod
+    def error_bodies(answers: Iterable[Exchange]) -> None:
+        """Every error answer (4xx or 5xx) among ``answers`` carries a JSON error body (SJ-ERROR-002).
+
+        ``answers`` may be a generator that sends each request as it is checked. An answer that is no error
+        is passed over (the test of that refusal judges it); when none was, nothing is judged."""
+        refused = 0
+        for exchange in answers:
+            if exchange.status is None or exchange.status < 400:
+                continue
+            refused += 1
+            expect_error_body(exchange)
+        if not refused:
+            raise Undecided("no request was refused: no error body to judge", cause="nothing refused")
 
     # -- did a refused request create a job? -----------------------------------------------------------
     def _newest(self) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance._checks import error_body_problem, expect_json, expect_status, require
+from conformance._checks import expect_json, expect_status, require
 from conformance._client import ApiClient, Exchange
 from conformance._config import Settings
 from conformance._jobs import JobTracker
@@ -26,8 +27,45 @@ from conformance._outcomes import Disabled
 if TYPE_CHECKING:
     from conformance.suite.conftest import Fleet, Kit
 
-GROUP = "auth"
 CREDENTIAL = (401, 403)
+Headers = Mapping[str, str | None]
+
+
+def _invalid_token() -> str:
+    return f"segjobs-invalid-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A credential problem: the header change that makes it, the statuses allowed, the requirement."""
+
+    headers: Callable[[], Headers]
+    allowed: Collection[int] | range
+    requirement: str
+
+
+PROBLEMS: dict[str, Problem] = {
+    "without-token": Problem(lambda: {"Authorization": None}, CREDENTIAL, "SJ-AUTH-001"),
+    "invalid-token": Problem(
+        lambda: {"Authorization": f"Bearer {_invalid_token()}"}, CREDENTIAL, "SJ-AUTH-002"
+    ),
+    "without-api-key": Problem(lambda: {"x-api-key": None}, CREDENTIAL, "SJ-AUTH-003"),
+    "invalid-api-key": Problem(lambda: {"x-api-key": _invalid_token()}, CREDENTIAL, "SJ-AUTH-009"),
+    "without-org": Problem(lambda: {"x-gw-ims-org-id": None}, range(400, 500), "SJ-AUTH-004"),
+    "unknown-sandbox": Problem(
+        lambda: {"x-sandbox-name": f"segjobs-no-such-sandbox-{uuid.uuid4().hex[:12]}"},
+        range(400, 500),
+        "SJ-AUTH-008",
+    ),
+}
+
+#: the operations that create nothing, each sent with some headers changed; get and cancel aim at random ids
+REQUESTS: dict[str, Callable[[ApiClient, Kit, Headers], Exchange]] = {
+    "list": lambda api, kit, headers: api.list_jobs({"limit": "1"}, headers=headers),
+    "get": lambda api, kit, headers: api.get_job(kit.random_id(), headers=headers),
+    "bulk-get": lambda api, kit, headers: api.bulk_get([kit.random_id()], headers=headers),
+    "cancel": lambda api, kit, headers: api.cancel_job(kit.random_id(), headers=headers),
+}
 OPERATIONS = {
     "list": "listSegmentJobs",
     "get": "getSegmentJob",
@@ -36,35 +74,29 @@ OPERATIONS = {
     "create": "createSegmentJob",
 }
 OPS = [
-    "list",
-    "get",
-    "bulk-get",
-    "cancel",
+    *REQUESTS,
     pytest.param(
         "create",
         marks=[
             pytest.mark.profile("standard"),
             pytest.mark.creates_jobs(1),
-            pytest.mark.requirement("SJ-AUTH-007"),
+            # and the listings that look for a job the refused create made
+            pytest.mark.requirement(
+                "SJ-AUTH-007",
+                "SJ-LIST-001",
+                "SJ-LIST-002",
+                "SJ-LIST-014",
+                "SJ-LIFECYCLE-001",
+                "SJ-HTTP-001",
+                "SJ-HTTP-002",
+            ),
         ],
     ),
 ]
 
 
-def _invalid_token() -> str:
-    return f"segjobs-invalid-{uuid.uuid4().hex}"
-
-
-def _send(op: str, headers: Mapping[str, str | None], api: ApiClient, jobs: JobTracker, kit: Kit) -> Exchange:
-    """One request of the operation with ``headers`` changed; a create is also checked to have made no job."""
-    if op == "list":
-        return api.list_jobs({"limit": "1"}, headers=headers)
-    if op == "get":
-        return api.get_job(kit.random_id(), headers=headers)
-    if op == "bulk-get":
-        return api.bulk_get([kit.random_id()], headers=headers)
-    if op == "cancel":
-        return api.cancel_job(kit.random_id(), headers=headers)
+def _create(headers: Headers, jobs: JobTracker, kit: Kit) -> Exchange:
+    """A create with ``headers`` changed, checked to have made no job when it is refused."""
     body = json.dumps([{"segmentId": kit.segment}]).encode()
     sandbox = headers.get("x-sandbox-name")  # where a job created anyway would have to be cancelled
     exchange, made = kit.creates_nothing(
@@ -84,66 +116,39 @@ def _send(op: str, headers: Mapping[str, str | None], api: ApiClient, jobs: JobT
     return exchange
 
 
-@pytest.mark.requirement("SJ-AUTH-001")
+@pytest.mark.requirement("SJ-ERROR-001", "SJ-ERROR-003")
+@pytest.mark.parametrize(
+    "problem",
+    [pytest.param(p, marks=pytest.mark.requirement(p.requirement), id=name) for name, p in PROBLEMS.items()],
+)
 @pytest.mark.parametrize("op", OPS)
-def test_a_request_without_a_token_is_refused(op: str, api: ApiClient, jobs: JobTracker, kit: Kit) -> None:
-    exchange = _send(op, {"Authorization": None}, api, jobs, kit)
-    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-001", OPERATIONS[op], GROUP)
-
-
-@pytest.mark.requirement("SJ-AUTH-002")
-@pytest.mark.parametrize("op", OPS)
-def test_a_request_with_an_invalid_token_is_refused(
-    op: str, api: ApiClient, jobs: JobTracker, kit: Kit
+def test_a_request_without_valid_credentials_is_refused(
+    op: str, problem: Problem, api: ApiClient, jobs: JobTracker, kit: Kit
 ) -> None:
-    exchange = _send(op, {"Authorization": f"Bearer {_invalid_token()}"}, api, jobs, kit)
-    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-002", OPERATIONS[op], GROUP)
-
-
-@pytest.mark.requirement("SJ-AUTH-003")
-@pytest.mark.parametrize("op", OPS)
-def test_a_request_without_an_api_key_is_refused(op: str, api: ApiClient, jobs: JobTracker, kit: Kit) -> None:
-    exchange = _send(op, {"x-api-key": None}, api, jobs, kit)
-    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-003", OPERATIONS[op], GROUP)
-
-
-@pytest.mark.requirement("SJ-AUTH-009")
-@pytest.mark.parametrize("op", OPS)
-def test_a_request_with_an_invalid_api_key_is_refused(
-    op: str, api: ApiClient, jobs: JobTracker, kit: Kit
-) -> None:
-    exchange = _send(op, {"x-api-key": f"segjobs-invalid-{uuid.uuid4().hex}"}, api, jobs, kit)
-    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-009", OPERATIONS[op], GROUP)
-
-
-@pytest.mark.requirement("SJ-AUTH-004")
-@pytest.mark.parametrize("op", OPS)
-def test_a_request_without_the_org_header_is_refused(
-    op: str, api: ApiClient, jobs: JobTracker, kit: Kit
-) -> None:
-    exchange = _send(op, {"x-gw-ims-org-id": None}, api, jobs, kit)
-    kit.refused(exchange, range(400, 500), "SJ-AUTH-004", OPERATIONS[op], GROUP)
-
-
-@pytest.mark.requirement("SJ-AUTH-008")
-@pytest.mark.parametrize("op", OPS)
-def test_a_request_naming_an_unknown_sandbox_is_refused(
-    op: str, api: ApiClient, jobs: JobTracker, kit: Kit
-) -> None:
-    exchange = _send(
-        op, {"x-sandbox-name": f"segjobs-no-such-sandbox-{uuid.uuid4().hex[:12]}"}, api, jobs, kit
-    )
-    kit.refused(exchange, range(400, 500), "SJ-AUTH-008", OPERATIONS[op], GROUP)
+    headers = problem.headers()
+    exchange = _create(headers, jobs, kit) if op == "create" else REQUESTS[op](api, kit, headers)
+    kit.refused(exchange, problem.allowed, problem.requirement, OPERATIONS[op])
 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-AUTH-007", "SJ-AUTH-002")
+@pytest.mark.requirement(
+    "SJ-AUTH-007",
+    "SJ-AUTH-002",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_refused_cancel_changes_nothing(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     job_id = fleet.job_id("secondary")
     _, before = kit.read(job_id)
     exchange = api.cancel_job(job_id, headers={"Authorization": f"Bearer {_invalid_token()}"})
-    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-002", "cancelSegmentJob", GROUP)
+    kit.refused(exchange, CREDENTIAL, "SJ-AUTH-002", "cancelSegmentJob")
     read, after = kit.read(job_id)
     _require_not_cancelled(before, after, "SJ-AUTH-007", read)
 
@@ -162,7 +167,15 @@ def _require_not_cancelled(
     )
 
 
-@pytest.mark.requirement("SJ-AUTH-005")
+@pytest.mark.requirement(
+    "SJ-AUTH-005",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_request_without_a_sandbox_name_is_refused_or_served(
     api: ApiClient, kit: Kit, request: pytest.FixtureRequest
 ) -> None:
@@ -194,7 +207,18 @@ def _other(settings: Settings, api: ApiClient) -> dict[str, str | None]:
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-AUTH-006", "SJ-LIST-012")
+@pytest.mark.requirement(
+    "SJ-AUTH-006",
+    "SJ-LIST-012",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-CREATE-001",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_job_is_not_listed_from_another_sandbox(
     fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
 ) -> None:
@@ -215,19 +239,21 @@ def test_a_job_is_not_listed_from_another_sandbox(
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-AUTH-006")
+@pytest.mark.requirement("SJ-AUTH-006", "SJ-CREATE-001", "SJ-ERROR-001", "SJ-ERROR-003")
 def test_a_job_is_not_readable_from_another_sandbox(
     fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
 ) -> None:
     job_id = fleet.job_id("secondary")
     exchange = api.get_job(job_id, headers=_other(settings, api))
-    kit.refused(exchange, {404}, "SJ-AUTH-006", "getSegmentJob", GROUP)
+    kit.refused(exchange, {404}, "SJ-AUTH-006", "getSegmentJob")
 
 
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-AUTH-006")
+@pytest.mark.requirement(
+    "SJ-AUTH-006", "SJ-CREATE-001", "SJ-BULK-001", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002"
+)
 def test_a_job_is_not_bulk_read_from_another_sandbox(
     fleet: Fleet, api: ApiClient, settings: Settings
 ) -> None:
@@ -250,7 +276,17 @@ def test_a_job_is_not_bulk_read_from_another_sandbox(
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-AUTH-006")
+@pytest.mark.requirement(
+    "SJ-AUTH-006",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_job_cannot_be_cancelled_from_another_sandbox(
     fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
 ) -> None:
@@ -258,23 +294,26 @@ def test_a_job_cannot_be_cancelled_from_another_sandbox(
     headers = _other(settings, api)
     _, before = kit.read(job_id)
     exchange = api.cancel_job(job_id, headers=headers)
-    kit.refused(exchange, {404}, "SJ-AUTH-006", "cancelSegmentJob", GROUP)
+    kit.refused(exchange, {404}, "SJ-AUTH-006", "cancelSegmentJob")
     read, after = kit.read(job_id)
     _require_not_cancelled(before, after, "SJ-AUTH-006", read)
 
 
 @pytest.mark.requirement("SJ-ERROR-002")
 def test_gateway_refusals_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
-    if not kit.refusals_of(GROUP):
-        kit.refused(
-            api.list_jobs({"limit": "1"}, headers={"Authorization": None}),
-            CREDENTIAL,
-            "SJ-AUTH-001",
-            "listSegmentJobs",
-            GROUP,
-        )
-    for refusal in kit.refusals_of(GROUP):
-        if refusal.exchange.status is None or refusal.exchange.status < 400:
-            continue
-        problem = error_body_problem(refusal.exchange)
-        require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", refusal.exchange)
+    """Each credential problem again, on every operation that creates nothing, judged for its body only."""
+    kit.error_bodies(
+        send(api, kit, problem.headers()) for problem in PROBLEMS.values() for send in REQUESTS.values()
+    )
+
+
+@pytest.mark.creates_jobs
+@pytest.mark.needs("second_sandbox")
+@pytest.mark.fleet("secondary")
+@pytest.mark.requirement("SJ-ERROR-002", "SJ-CREATE-001", "SJ-ERROR-001")
+def test_cross_sandbox_refusals_carry_a_json_error_body(
+    fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
+) -> None:
+    """A read of a job from another sandbox, judged for the body of its refusal only."""
+    job_id = fleet.job_id("secondary")
+    kit.error_bodies([api.get_job(job_id, headers=_other(settings, api))])

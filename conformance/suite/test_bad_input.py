@@ -3,139 +3,282 @@ creates no job.
 
 Every create goes through the job tracker (``create_raw``), so it counts against the job budget and a job a
 server creates anyway is cancelled at the end. Whether a refused request created a job all the same is seen
-in the newest jobs of the listing, before and after. The JSON error body is a SHOULD, checked on its own at
-the end (ERRATA E-03, E-16, E-17, E-24).
+in the newest jobs of the listing, before and after. The JSON error body is a SHOULD, checked on its own
+(ERRATA E-03, E-16, E-17, E-24): each kind of bad create is sent once, by whichever of its two tests runs
+first, and its answer is shared through the module-scoped ``refused_creates`` fixture, so the error-body
+check costs no job of its own.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import partial
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance._checks import error_body_problem, require
-from conformance._client import ApiClient
+from conformance._checks import require
+from conformance._client import ApiClient, Exchange
 from conformance._jobs import JobTracker
 
 if TYPE_CHECKING:
     from conformance.suite.conftest import Kit
 
-GROUP = "bad_input"
+
+@dataclass(frozen=True)
+class BadCreate:
+    """A create request the API must refuse."""
+
+    #: the body; ``$segment`` is the first configured segment definition, ``$unknown`` an id no job has
+    body: str
+    requirement: str
+    #: which new job the request could have made (see ``MATCHING``), to tell it from other clients' jobs
+    matching: str
+    content_type: str = "application/json"
+    allowed: Collection[int] | range = range(400, 500)
+    profile: str = "quick"
 
 
-def _refused_create(
-    jobs: JobTracker,
-    kit: Kit,
-    body: bytes,
-    requirement: str,
-    matching: Callable[[dict[str, Any]], bool],
-    *,
-    content_type: str = "application/json",
-    allowed: Collection[int] | range = range(400, 500),
-) -> None:
-    """The create is refused, and no job like the one it asks for appears (``matching`` tells a job the
-    request could have made from those of other clients)."""
-    exchange, made = kit.creates_nothing(
-        lambda: jobs.create_raw(body, headers={"Content-Type": content_type}), matching
-    )
-    kit.refused(exchange, allowed, requirement, "createSegmentJob", GROUP)
+BAD_CREATES: dict[str, BadCreate] = {
+    # the doc's own example (ERRATA E-03)
+    "malformed-json": BadCreate('[{"segmentId": "$segment",}]', "SJ-CREATE-010", "segment"),
+    "not-json": BadCreate(
+        '[{"segmentId": "$segment"}]',
+        "SJ-CREATE-011",
+        "segment",
+        content_type="text/plain",
+        allowed={400, 415},
+    ),
+    "empty-array": BadCreate("[]", "SJ-CREATE-008", "no-segment"),
+    "no-segment-id": BadCreate(
+        '[{"segmentID": "$segment"}]', "SJ-CREATE-008", "no-known", profile="standard"
+    ),
+    "non-string-segment-id": BadCreate('[{"segmentId": 5}]', "SJ-CREATE-008", "no-known", profile="standard"),
+    "not-an-array": BadCreate('{"segmentId": "$segment"}', "SJ-CREATE-008", "segment", profile="standard"),
+    "unknown-definition": BadCreate('[{"segmentId": "$unknown"}]', "SJ-CREATE-009", "unknown"),
+}
+
+
+def _known_definitions(kit: Kit) -> set[str]:
+    return {*kit.settings.segment_ids, kit.settings.failing_segment_id or ""}
+
+
+#: which new jobs a bad create could have made: name -> (kit, the body's unknown id, a job) -> is it one
+MATCHING: dict[str, Callable[[Kit, str, dict[str, Any]], bool]] = {
+    "segment": lambda kit, _, job: kit.segment_ids_of(job) == [kit.segment],
+    "no-segment": lambda kit, _, job: not kit.segment_ids_of(job),
+    # a body without a usable segment id: none of the job's segments is a definition of the target (every
+    # job of another client runs one)
+    "no-known": lambda kit, _, job: not _known_definitions(kit) & {str(s) for s in kit.segment_ids_of(job)},
+    "unknown": lambda kit, unknown, job: unknown in kit.segment_ids_of(job),
+}
+
+
+def _marks(kind: str) -> list[pytest.MarkDecorator]:
+    """A kind's profile, and the one job it may cost (shared by its refusal test and its error-body test)."""
+    marks = [pytest.mark.creates_jobs(1, shared=f"bad-create:{kind}")]
+    if BAD_CREATES[kind].profile != "quick":
+        marks.append(pytest.mark.profile(BAD_CREATES[kind].profile))
+    return marks
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The answer to a bad create, and the jobs that appeared like the one it asks for."""
+
+    exchange: Exchange
+    made: list[str]
+
+
+class RefusedCreates:
+    """The module's bad creates, each sent once (it may cost a job), by whichever test asks first."""
+
+    def __init__(self, jobs: JobTracker, kit: Kit) -> None:
+        self.jobs = jobs
+        self.kit = kit
+        self.sent: dict[str, Sent] = {}
+
+    def send(self, kind: str) -> Sent:
+        if kind not in self.sent:
+            bad, kit = BAD_CREATES[kind], self.kit
+            unknown = kit.random_id() if "$unknown" in bad.body else ""
+            values = {"segment": kit.segment, "unknown": unknown}
+            body = Template(bad.body).substitute({k: json.dumps(v)[1:-1] for k, v in values.items()})
+            exchange, made = kit.creates_nothing(
+                lambda: self.jobs.create_raw(body.encode(), headers={"Content-Type": bad.content_type}),
+                partial(MATCHING[bad.matching], kit, unknown),
+            )
+            self.sent[kind] = Sent(exchange, made)
+        return self.sent[kind]
+
+
+@pytest.fixture(scope="module")
+def refused_creates(jobs: JobTracker, kit: Kit) -> RefusedCreates:
+    return RefusedCreates(jobs, kit)
+
+
+def _refused_create(refused_creates: RefusedCreates, kind: str) -> None:
+    """The create is refused, and no job like the one it asks for appears."""
+    bad, sent = BAD_CREATES[kind], refused_creates.send(kind)
+    exchange = sent.exchange
+    refused_creates.kit.refused(exchange, bad.allowed, bad.requirement, "createSegmentJob")
     require(
-        not made,
-        requirement,
+        not sent.made,
+        bad.requirement,
         "no job created by the refused request",
-        f"HTTP {exchange.status}, yet the listing shows {'; '.join(made)}",
+        f"HTTP {exchange.status}, yet the listing shows {'; '.join(sent.made)}",
         exchange,
     )
 
 
-def _without_a_known_definition(kit: Kit) -> Callable[[dict[str, Any]], bool]:
-    """A job a body without a usable segment id could have made: none of its segments is a definition of
-    the target (every job of another client runs one)."""
-    known = {*kit.settings.segment_ids, kit.settings.failing_segment_id or ""}
-    return lambda job: not known & {str(s) for s in kit.segment_ids_of(job)}
+@pytest.mark.creates_jobs(1, shared="bad-create:malformed-json")
+@pytest.mark.requirement(
+    "SJ-CREATE-010",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_malformed_json_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "malformed-json")
 
 
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-010", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_malformed_json_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    body = ('[{"segmentId": "' + kit.segment + '",}]').encode()  # the doc's own example (ERRATA E-03)
-    _refused_create(jobs, kit, body, "SJ-CREATE-010", lambda j: kit.segment_ids_of(j) == [kit.segment])
+@pytest.mark.creates_jobs(1, shared="bad-create:not-json")
+@pytest.mark.requirement(
+    "SJ-CREATE-011",
+    "SJ-ERROR-001",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-003",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_a_create_body_not_sent_as_json_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "not-json")
 
 
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-011", "SJ-ERROR-001")
-def test_a_create_body_not_sent_as_json_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    body = json.dumps([{"segmentId": kit.segment}]).encode()
-    _refused_create(
-        jobs,
-        kit,
-        body,
-        "SJ-CREATE-011",
-        lambda j: kit.segment_ids_of(j) == [kit.segment],
-        content_type="text/plain",
-        allowed={400, 415},
-    )
-
-
-@pytest.mark.requirement("SJ-CREATE-011", "SJ-ERROR-001")
-def test_a_bulk_get_body_not_sent_as_json_is_refused(api: ApiClient, kit: Kit) -> None:
-    exchange = api.request(
+def _bulk_get_not_json(api: ApiClient) -> Exchange:
+    return api.request(
         "POST",
         "/segment/jobs/bulk-get",
         content=json.dumps({"ids": []}).encode(),
         headers={"Content-Type": "text/plain"},
     )
-    kit.refused(exchange, {400, 415}, "SJ-CREATE-011", "bulkGetSegmentJobs", GROUP)
 
 
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_an_empty_array_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    _refused_create(jobs, kit, b"[]", "SJ-CREATE-008", lambda j: not kit.segment_ids_of(j))
+@pytest.mark.requirement("SJ-CREATE-011", "SJ-ERROR-001", "SJ-ERROR-003")
+def test_a_bulk_get_body_not_sent_as_json_is_refused(api: ApiClient, kit: Kit) -> None:
+    kit.refused(_bulk_get_not_json(api), {400, 415}, "SJ-CREATE-011", "bulkGetSegmentJobs")
+
+
+@pytest.mark.creates_jobs(1, shared="bad-create:empty-array")
+@pytest.mark.requirement(
+    "SJ-CREATE-008",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_an_empty_array_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "empty-array")
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_an_element_without_a_segment_id_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    body = json.dumps([{"segmentID": kit.segment}]).encode()
-    _refused_create(jobs, kit, body, "SJ-CREATE-008", _without_a_known_definition(kit))
+@pytest.mark.creates_jobs(1, shared="bad-create:no-segment-id")
+@pytest.mark.requirement(
+    "SJ-CREATE-008",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_an_element_without_a_segment_id_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "no-segment-id")
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_a_non_string_segment_id_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    _refused_create(jobs, kit, b'[{"segmentId": 5}]', "SJ-CREATE-008", _without_a_known_definition(kit))
+@pytest.mark.creates_jobs(1, shared="bad-create:non-string-segment-id")
+@pytest.mark.requirement(
+    "SJ-CREATE-008",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_a_non_string_segment_id_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "non-string-segment-id")
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_a_body_that_is_not_an_array_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    body = json.dumps({"segmentId": kit.segment}).encode()
-    _refused_create(jobs, kit, body, "SJ-CREATE-008", lambda j: kit.segment_ids_of(j) == [kit.segment])
+@pytest.mark.creates_jobs(1, shared="bad-create:not-an-array")
+@pytest.mark.requirement(
+    "SJ-CREATE-008",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_a_body_that_is_not_an_array_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "not-an-array")
 
 
-@pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-009", "SJ-ERROR-001", "SJ-ERROR-003")
-def test_an_unknown_segment_definition_is_refused(jobs: JobTracker, kit: Kit) -> None:
-    unknown = kit.random_id()
-    body = json.dumps([{"segmentId": unknown}]).encode()
-    _refused_create(jobs, kit, body, "SJ-CREATE-009", lambda j: unknown in kit.segment_ids_of(j))
+@pytest.mark.creates_jobs(1, shared="bad-create:unknown-definition")
+@pytest.mark.requirement(
+    "SJ-CREATE-009",
+    "SJ-ERROR-001",
+    "SJ-ERROR-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_an_unknown_segment_definition_is_refused(refused_creates: RefusedCreates) -> None:
+    _refused_create(refused_creates, "unknown-definition")
+
+
+@pytest.mark.requirement(
+    "SJ-ERROR-002",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=_marks(k), id=k) for k in BAD_CREATES])
+def test_refused_creates_carry_a_json_error_body(refused_creates: RefusedCreates, kind: str) -> None:
+    """The answer to the kind's bad create (sent here unless its refusal test sent it already)."""
+    refused_creates.kit.error_bodies([refused_creates.send(kind).exchange])
 
 
 @pytest.mark.requirement("SJ-ERROR-002")
-def test_refused_creates_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
-    if not kit.refusals_of(GROUP):
-        exchange = api.request(
-            "POST", "/segment/jobs/bulk-get", content=b"{}", headers={"Content-Type": "text/plain"}
-        )
-        kit.refused(exchange, {400, 415}, "SJ-CREATE-011", "bulkGetSegmentJobs", GROUP)
-    for refusal in kit.refusals_of(GROUP):
-        if refusal.exchange.status is None or refusal.exchange.status < 400:
-            continue
-        problem = error_body_problem(refusal.exchange)
-        require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", refusal.exchange)
+def test_a_bulk_get_body_not_sent_as_json_carries_a_json_error_body(api: ApiClient, kit: Kit) -> None:
+    kit.error_bodies([_bulk_get_not_json(api)])

@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance._checks import error_body_problem, expect_json, expect_schema, expect_status, require
+from conformance._checks import expect_json, expect_schema, expect_status, require
 from conformance._client import ApiClient, Exchange
 from conformance._lifecycle import STATUSES, TRANSITIONS
 
 if TYPE_CHECKING:
     from conformance.suite.conftest import Fleet, Kit
-
-GROUP = "bulk_get"
 
 
 def _results(exchange: Exchange, requirement: str = "SJ-BULK-001") -> dict[str, Any]:
@@ -40,7 +38,17 @@ def _results(exchange: Exchange, requirement: str = "SJ-BULK-001") -> dict[str, 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary", "secondary")
-@pytest.mark.requirement("SJ-BULK-001", "SJ-BULK-003", "SJ-BULK-007", "SJ-HTTP-003")
+@pytest.mark.requirement(
+    "SJ-BULK-001",
+    "SJ-BULK-003",
+    "SJ-BULK-007",
+    "SJ-HTTP-003",
+    "SJ-CREATE-001",
+    "SJ-BULK-002",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_known_ids_answer_207_with_each_job(fleet: Fleet, api: ApiClient) -> None:
     ids = list(dict.fromkeys([fleet.job_id("primary"), fleet.job_id("secondary")]))
     exchange = api.bulk_get(ids)
@@ -73,7 +81,19 @@ def test_known_ids_answer_207_with_each_job(fleet: Fleet, api: ApiClient) -> Non
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary", "secondary")
-@pytest.mark.requirement("SJ-BULK-002")
+@pytest.mark.requirement(
+    "SJ-BULK-002",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-BULK-001",
+    "SJ-BULK-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+    "SJ-HTTP-003",
+)
 def test_each_result_is_the_job_get_returns(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     ids = list(dict.fromkeys([fleet.job_id("primary"), fleet.job_id("secondary")]))
     before = {job_id: kit.read(job_id)[1] for job_id in ids}
@@ -109,7 +129,9 @@ def test_each_result_is_the_job_get_returns(fleet: Fleet, api: ApiClient, kit: K
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-BULK-004")
+@pytest.mark.requirement(
+    "SJ-BULK-004", "SJ-CREATE-001", "SJ-BULK-003", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003"
+)
 def test_unknown_ids_are_never_shown_as_jobs(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     known = fleet.job_id("primary")
     unknown = [kit.random_id(), kit.random_id()]
@@ -136,7 +158,7 @@ def test_unknown_ids_are_never_shown_as_jobs(fleet: Fleet, api: ApiClient, kit: 
         )
 
 
-@pytest.mark.requirement("SJ-BULK-005")
+@pytest.mark.requirement("SJ-BULK-005", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003")
 def test_an_empty_id_list_answers_no_results(api: ApiClient) -> None:
     exchange = api.request("POST", "/segment/jobs/bulk-get", json_body={"ids": []})
     if exchange.status is not None and 400 <= exchange.status < 500:
@@ -157,23 +179,16 @@ MALFORMED = {
 @pytest.mark.requirement("SJ-BULK-006", "SJ-ERROR-001", "SJ-ERROR-003")
 @pytest.mark.parametrize("body", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_a_malformed_body_is_refused(api: ApiClient, kit: Kit, body: bytes) -> None:
-    exchange = api.request(
-        "POST", "/segment/jobs/bulk-get", content=body, headers={"Content-Type": "application/json"}
-    )
-    kit.refused(exchange, range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs", GROUP)
+    kit.refused(_post_malformed(api, body), range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs")
 
 
 @pytest.mark.requirement("SJ-ERROR-002")
 def test_bulk_get_refusals_carry_a_json_error_body(api: ApiClient, kit: Kit) -> None:
-    refusals = kit.refusals_of(GROUP)
-    if not refusals:
-        exchange = api.request(
-            "POST", "/segment/jobs/bulk-get", content=b"{}", headers={"Content-Type": "application/json"}
-        )
-        kit.refused(exchange, range(400, 500), "SJ-BULK-006", "bulkGetSegmentJobs", GROUP)
-        refusals = kit.refusals_of(GROUP)
-    for refusal in refusals:
-        if refusal.exchange.status is None or refusal.exchange.status < 400:
-            continue
-        problem = error_body_problem(refusal.exchange)
-        require(problem is None, "SJ-ERROR-002", "a JSON error body", problem or "", refusal.exchange)
+    """Each malformed body of the table again, its refusal judged for its body only."""
+    kit.error_bodies(_post_malformed(api, body) for body in MALFORMED.values())
+
+
+def _post_malformed(api: ApiClient, body: bytes) -> Exchange:
+    return api.request(
+        "POST", "/segment/jobs/bulk-get", content=body, headers={"Content-Type": "application/json"}
+    )

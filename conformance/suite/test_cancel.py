@@ -51,14 +51,14 @@ def _answered_204(cancel: EarlyCancel) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-001")
+@pytest.mark.requirement("SJ-CANCEL-001", "SJ-CREATE-001", "SJ-ERROR-001", "SJ-HTTP-004")
 def test_cancelling_a_running_job_answers_204(fleet: Fleet) -> None:
     _answered_204(_early_cancel(fleet))
 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-002")
+@pytest.mark.requirement("SJ-CANCEL-002", "SJ-CREATE-001", "SJ-CANCEL-001", "SJ-ERROR-001", "SJ-HTTP-004")
 def test_the_204_carries_no_content_on_the_wire(fleet: Fleet) -> None:
     cancel = _early_cancel(fleet)
     _answered_204(cancel)
@@ -88,7 +88,7 @@ def test_the_204_carries_no_content_on_the_wire(fleet: Fleet) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-009")
+@pytest.mark.requirement("SJ-CANCEL-009", "SJ-CREATE-001", "SJ-CANCEL-001", "SJ-ERROR-001", "SJ-HTTP-004")
 def test_the_204_sends_no_content_length_but_zero(fleet: Fleet) -> None:
     cancel = _early_cancel(fleet)
     _answered_204(cancel)
@@ -106,7 +106,7 @@ def test_the_204_sends_no_content_length_but_zero(fleet: Fleet) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-007", "SJ-HTTP-004")
+@pytest.mark.requirement("SJ-CANCEL-007", "SJ-HTTP-004", "SJ-CREATE-001", "SJ-CANCEL-001", "SJ-ERROR-001")
 def test_the_connection_carries_the_next_request_after_the_204(fleet: Fleet) -> None:
     cancel = _early_cancel(fleet)
     _answered_204(cancel)
@@ -129,7 +129,17 @@ def test_the_connection_carries_the_next_request_after_the_204(fleet: Fleet) -> 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-004", "SJ-CANCEL-008")
+@pytest.mark.requirement(
+    "SJ-CANCEL-004",
+    "SJ-CANCEL-008",
+    "SJ-CREATE-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-002",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_cancelling_again_is_harmless(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     cancel = _early_cancel(fleet)
     job_id = cancel.job_id
@@ -188,7 +198,19 @@ def _finished_before_cancel(job: TrackedJob, cancel: EarlyCancel, fleet: Fleet) 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-003")
+@pytest.mark.requirement(
+    "SJ-CANCEL-003",
+    "SJ-CREATE-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-001",
+    "SJ-CANCEL-008",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-002",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+    "SJ-HTTP-004",
+)
 def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, kit: Kit) -> None:
     cancel = _early_cancel(fleet)
     _answered_204(cancel)
@@ -216,7 +238,19 @@ def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, kit: Kit) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("secondary")
-@pytest.mark.requirement("SJ-CANCEL-005")
+@pytest.mark.requirement(
+    "SJ-CANCEL-005",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-002",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-LIFECYCLE-004",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     fleet.wait_finished(["secondary"])
     job_id = fleet.job_id("secondary")
@@ -255,15 +289,23 @@ def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClie
         )
 
 
-@pytest.mark.requirement("SJ-CANCEL-006")
+@pytest.mark.requirement("SJ-CANCEL-006", "SJ-ERROR-001", "SJ-ERROR-003")
 def test_cancelling_an_unknown_job_answers_404(api: ApiClient, kit: Kit) -> None:
     exchange = api.cancel_job(kit.random_id())
-    kit.refused(exchange, {404}, "SJ-CANCEL-006", "cancelSegmentJob", "cancel")
+    kit.refused(exchange, {404}, "SJ-CANCEL-006", "cancelSegmentJob")
 
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet("cancelled")
-@pytest.mark.requirement("SJ-CANCEL-008")
+@pytest.mark.requirement(
+    "SJ-CANCEL-008",
+    "SJ-CREATE-001",
+    "SJ-GET-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_cancelled_job_stays_readable(fleet: Fleet, kit: Kit) -> None:
     cancel = _early_cancel(fleet)
     for _ in range(2):  # a "delete" that removed the job would answer 404 here (ERRATA E-19)

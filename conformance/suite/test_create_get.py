@@ -34,7 +34,15 @@ def _created(fleet: Fleet, role: str = "primary") -> tuple[Member, Exchange, dic
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-CREATE-001", "SJ-CREATE-004", "SJ-CREATE-006")
+@pytest.mark.requirement(
+    "SJ-CREATE-001",
+    "SJ-CREATE-004",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_create_answers_200_with_the_new_job(fleet: Fleet) -> None:
     _, exchange, job = _created(fleet)
     require(
@@ -47,7 +55,15 @@ def test_create_answers_200_with_the_new_job(fleet: Fleet) -> None:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-CREATE-002")
+@pytest.mark.requirement(
+    "SJ-CREATE-002",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_created_job_is_new(fleet: Fleet) -> None:
     _, exchange, job = _created(fleet)
     require(
@@ -60,7 +76,15 @@ def test_a_created_job_is_new(fleet: Fleet) -> None:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-CREATE-003")
+@pytest.mark.requirement(
+    "SJ-CREATE-003",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_created_job_echoes_its_segment_ids(fleet: Fleet, kit: Kit) -> None:
     member, exchange, job = _created(fleet)
     require(
@@ -73,7 +97,15 @@ def test_a_created_job_echoes_its_segment_ids(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.fleet("primary", "secondary", "cancelled")
-@pytest.mark.requirement("SJ-CREATE-005")
+@pytest.mark.requirement(
+    "SJ-CREATE-005",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_created_jobs_get_distinct_ids(fleet: Fleet) -> None:
     seen: dict[str, str] = {}
     for role in ("primary", "secondary", "cancelled"):
@@ -90,7 +122,21 @@ def test_created_jobs_get_distinct_ids(fleet: Fleet) -> None:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-CREATE-007", "SJ-GET-001", "SJ-GET-003")
+@pytest.mark.requirement(
+    "SJ-CREATE-007",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIST-002",
+    "SJ-LIST-010",
+    "SJ-LIST-014",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-008",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_created_job_is_readable_and_listed(fleet: Fleet, kit: Kit) -> None:
     _, _, created = _created(fleet)
     job_id = str(created["id"])
@@ -135,7 +181,15 @@ def _require_listed(kit: Kit, job_id: str) -> None:
 
 
 @pytest.mark.fleet("primary", "secondary")
-@pytest.mark.requirement("SJ-GET-001", "SJ-GET-003")
+@pytest.mark.requirement(
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-CREATE-001",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_get_answers_the_job_asked_for(fleet: Fleet, kit: Kit) -> None:
     """Two jobs exist, so a server that answers another job of the sandbox than the one asked for shows it."""
     for role in ("primary", "secondary"):
@@ -143,7 +197,17 @@ def test_get_answers_the_job_asked_for(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-GET-004")
+@pytest.mark.requirement(
+    "SJ-GET-004",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_job_links_point_at_the_job(fleet: Fleet, kit: Kit) -> None:
     _, created_exchange, created = _created(fleet)
     job_id = str(created["id"])
@@ -171,7 +235,16 @@ def test_job_links_point_at_the_job(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-GET-005")
+@pytest.mark.requirement(
+    "SJ-GET-005",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_update_epoch_is_update_time_in_seconds(fleet: Fleet, kit: Kit, jobs: JobTracker) -> None:
     kit.read(fleet.job_id("primary"))
     for job in list(jobs.jobs.values()):
@@ -190,7 +263,16 @@ def test_update_epoch_is_update_time_in_seconds(fleet: Fleet, kit: Kit, jobs: Jo
 
 @pytest.mark.profile("standard")
 @pytest.mark.creates_jobs(1)
-@pytest.mark.requirement("SJ-CREATE-012", "SJ-CREATE-003")
+@pytest.mark.requirement(
+    "SJ-CREATE-012",
+    "SJ-CREATE-003",
+    "SJ-CREATE-001",
+    "SJ-CREATE-006",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_job_may_run_several_segment_definitions(
     jobs: JobTracker, settings: Settings, kit: Kit, judgement: Judgement
 ) -> None:

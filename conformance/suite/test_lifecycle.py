@@ -44,14 +44,27 @@ def _path(job: TrackedJob) -> str:
 
 
 @pytest.mark.fleet("primary", "failing")
-@pytest.mark.requirement("SJ-LIFECYCLE-003")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-003", "SJ-CREATE-001", "SJ-CANCEL-003", "SJ-LIFECYCLE-001", "SJ-ERROR-001"
+)
 def test_jobs_reach_a_finished_state(fleet: Fleet) -> None:
     for job in _finished(fleet, "primary", "failing"):
         require(job.finished, "SJ-LIFECYCLE-003", "a finished status", _path(job))
 
 
 @pytest.mark.fleet("primary", "failing")
-@pytest.mark.requirement("SJ-LIFECYCLE-004")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-004",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_finished_job_keeps_its_status(fleet: Fleet, kit: Kit) -> None:
     for job in _finished(fleet, "primary", "failing"):
         final = _terminal(job).status
@@ -67,7 +80,18 @@ def test_a_finished_job_keeps_its_status(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.fleet("primary", "failing")
-@pytest.mark.requirement("SJ-LIFECYCLE-010")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-010",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_finished_job_content_no_longer_changes(fleet: Fleet, kit: Kit) -> None:
     for job in _finished(fleet, "primary", "failing"):
         first = _terminal(job).body
@@ -88,7 +112,14 @@ def _succeeded_bodies(jobs: JobTracker) -> list[dict[str, Any]]:
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-LIFECYCLE-005")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-005",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+)
 def test_a_succeeded_job_carries_a_batch_id(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
@@ -108,7 +139,14 @@ def test_a_succeeded_job_carries_a_batch_id(fleet: Fleet, jobs: JobTracker) -> N
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-LIFECYCLE-006")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-006",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+)
 def test_a_succeeded_job_carries_complete_metrics(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
@@ -138,7 +176,14 @@ def test_a_succeeded_job_carries_complete_metrics(fleet: Fleet, jobs: JobTracker
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-LIFECYCLE-011")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-011",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+)
 def test_a_succeeded_job_reports_its_audience_size(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary")
     bodies = _succeeded_bodies(jobs)
@@ -161,7 +206,18 @@ def test_a_succeeded_job_reports_its_audience_size(fleet: Fleet, jobs: JobTracke
 
 @pytest.mark.needs("failing_segment_id")
 @pytest.mark.fleet("failing")
-@pytest.mark.requirement("SJ-LIFECYCLE-007")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-007",
+    "SJ-CREATE-001",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 def test_a_failed_job_carries_its_errors(fleet: Fleet, kit: Kit) -> None:
     (job,) = _finished(fleet, "failing")
     final = _terminal(job)
@@ -182,7 +238,15 @@ def test_a_failed_job_carries_its_errors(fleet: Fleet, kit: Kit) -> None:
 
 
 @pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
-@pytest.mark.requirement("SJ-LIFECYCLE-002", "SJ-LIFECYCLE-001")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-002",
+    "SJ-LIFECYCLE-001",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-003",
+    "SJ-LIFECYCLE-004",
+    "SJ-ERROR-001",
+)
 def test_observed_statuses_follow_the_legal_transitions(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary", "secondary", "failing", "cancelled")
     for job in list(jobs.jobs.values()):
@@ -201,7 +265,14 @@ def _field_series(job: TrackedJob, name: str) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
-@pytest.mark.requirement("SJ-LIFECYCLE-008")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-008",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+)
 def test_creation_time_never_changes(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary", "secondary", "failing", "cancelled")
     for job in list(jobs.jobs.values()):
@@ -216,7 +287,14 @@ def test_creation_time_never_changes(fleet: Fleet, jobs: JobTracker) -> None:
 
 
 @pytest.mark.fleet("primary", "secondary", "failing", "cancelled")
-@pytest.mark.requirement("SJ-LIFECYCLE-009")
+@pytest.mark.requirement(
+    "SJ-LIFECYCLE-009",
+    "SJ-CREATE-001",
+    "SJ-CANCEL-003",
+    "SJ-LIFECYCLE-001",
+    "SJ-LIFECYCLE-003",
+    "SJ-ERROR-001",
+)
 def test_update_time_never_goes_backwards(fleet: Fleet, jobs: JobTracker) -> None:
     _finished(fleet, "primary", "secondary", "failing", "cancelled")
     for job in list(jobs.jobs.values()):
