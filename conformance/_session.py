@@ -46,6 +46,8 @@ class SuiteState:
         self.tracker: JobTracker | None = None
         self.results_path: Path | None = None
         self.results: dict[str, Any] | None = None
+        #: why junit.xml, report.html or summary.md could not be written (a warning, never a verdict)
+        self.reports_problem: str | None = None
 
     # -- target ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -171,6 +173,17 @@ class SuiteState:
         tmp.write_text(json.dumps(self.results, indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
         self.results_path = path
+
+    def write_reports(self) -> None:
+        """junit.xml, report.html and summary.md next to results.json: the same four files however the run
+        was started (``segjobs-conformance run`` or plain pytest with the plugin)."""
+        assert self.results is not None and self.results_path is not None
+        try:
+            from conformance import reporting
+
+            reporting.write_reports(self.results, self.results_path.parent, redactor=self.settings.redactor)
+        except Exception as exc:  # a report is never the verdict
+            self.reports_problem = self.settings.redactor.text(f"{type(exc).__name__}: {exc}")
 
 
 def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:

@@ -199,7 +199,7 @@ def _report(results_path: Path, report_dir: Path | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """``run``: check the settings, run pytest on the suite, write the reports of its results.json."""
+    """``run``: check the settings and run pytest on the suite (its plugin writes results and reports)."""
     try:
         settings = _checked_settings(args)
     except (ConfigError, _UsageError) as exc:
@@ -210,7 +210,6 @@ def _run(args: argparse.Namespace) -> int:
     if not results_path.exists():
         # no verdict: a usage error (pytest printed it), or the suite could not even be collected
         return EXIT_USAGE if code in (EXIT_USAGE, 4) else EXIT_RUN_ERROR
-    _write_reports(results_path, settings)
     return code
 
 
@@ -248,18 +247,6 @@ def _pytest_args(args: argparse.Namespace, results_path: Path) -> list[str]:
         *_options.forwarded_to_pytest(vars(args)),
         *args.pytest_args,
     ]
-
-
-def _write_reports(results_path: Path, settings: Settings) -> None:
-    """junit.xml, report.html and summary.md next to results.json; a failure is a warning, not a verdict."""
-    try:
-        from conformance import reporting
-
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-        reporting.write_reports(results, settings.report_dir, redactor=settings.redactor)
-        print(f"reports: {settings.report_dir}/ (results.json, junit.xml, report.html, summary.md)")
-    except Exception as exc:
-        print(f"segjobs-conformance: warning: the reports could not be written: {exc}", file=sys.stderr)
 
 
 def _pytest_main(args: list[str]) -> int:

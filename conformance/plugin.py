@@ -397,6 +397,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = state.finalize(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     path_opt = session.config.getoption("--segjobs-results")
     state.write_results(Path(path_opt) if path_opt else state.settings.report_dir / "results.json")
+    state.write_reports()
     if state.exit_code is not None:
         session.exitstatus = state.exit_code
     elif exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
@@ -417,4 +418,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     verdict = results["verdict"]
     colour = {"conformant": {"green": True}, "nonconformant": {"red": True}}.get(verdict, {"yellow": True})
     tr.write_line(_summary.verdict_line(results, state.results_path), bold=True, **colour)
+    if state.reports_problem is not None:
+        tr.write_line(f"warning: the reports could not be written: {state.reports_problem}", yellow=True)
+    elif state.results_path is not None:
+        tr.write_line(
+            f"reports: {state.results_path.parent}/ (results.json, junit.xml, report.html, summary.md)"
+        )
     sys.stdout.flush()

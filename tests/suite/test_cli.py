@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -294,3 +295,33 @@ def test_run_forwards_its_flags_to_the_suite(tmp_path: Path) -> None:
     assert "seed: 5" in run.stdout
     assert run.outcome("SJ-GET-002") == "pass"
     assert run.results["stats"]["jobs_planned"] <= 3
+
+
+def test_the_pytest_entry_point_writes_the_same_four_files(tmp_path: Path) -> None:
+    """``pytest -p conformance.plugin --pyargs conformance.suite`` is the same run as ``run``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "conformance.plugin",
+            "--pyargs",
+            "conformance.suite",
+            "--segjobs-select",
+            "SJ-GET-002",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert written == ["junit.xml", "report.html", "results.json", "summary.md"]
+    assert "reports: reports/" in proc.stdout
