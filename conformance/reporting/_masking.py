@@ -5,7 +5,7 @@ Two passes, so that nothing secret reaches a report even when a producer forgot 
 - :func:`clean` masks the input data before it is rendered: the redactor's literal secrets everywhere,
   the password part of URLs (``scheme://user:password@host``) everywhere, and the values of secret headers
   (``Authorization``, ``x-api-key``, ...) in curl lines, request and response excerpts.
-- :func:`mask_output` masks the final text once more.
+- the writer masks the final text once more with the redactor itself.
 
 Both passes mask a secret also in the forms escaping gives it (HTML/XML, JSON, URL encoding, Markdown):
 :class:`~conformance._redact.Redactor` knows those forms.
@@ -63,8 +63,3 @@ def clean(results: Mapping[str, Any], redactor: Redactor | None = None) -> dict[
     """A masked deep copy of a results dict (the input is left as it is)."""
     masked: dict[str, Any] = _walk(results, redactor or Redactor(), False)
     return masked
-
-
-def mask_output(text: str, redactor: Redactor | None) -> str:
-    """The final pass over a rendered file: the redactor's secrets, raw and in their escaped forms."""
-    return text if redactor is None else redactor.text(text)

@@ -58,7 +58,8 @@ def write_reports(
     written = []
     for name, render in _RENDERERS:
         path = report_dir / name
-        _write_atomically(path, _masking.mask_output(render(clean), redactor))
+        text = render(clean)
+        _write_atomically(path, text if redactor is None else redactor.text(text))  # the final pass
         written.append(path)
     return written
 
