@@ -25,7 +25,8 @@ from conformance._lifecycle import STATUSES, illegal_step
 from conformance._outcomes import Disabled
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Fleet, Kit
+    from conformance.suite._fleet import Fleet
+    from conformance.suite._kit import Kit
 
 CREDENTIAL = (401, 403)
 Headers = Mapping[str, str | None]

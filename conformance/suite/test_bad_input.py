@@ -25,7 +25,7 @@ from conformance._client import ApiClient, Exchange
 from conformance._jobs import JobTracker
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Kit
+    from conformance.suite._kit import Kit
 
 
 @dataclass(frozen=True)

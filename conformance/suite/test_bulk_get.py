@@ -17,7 +17,8 @@ from conformance._client import ApiClient, Exchange
 from conformance._lifecycle import STATUSES, TRANSITIONS
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Fleet, Kit
+    from conformance.suite._fleet import Fleet
+    from conformance.suite._kit import Kit
 
 
 def _results(exchange: Exchange, requirement: str = "SJ-BULK-001") -> dict[str, Any]:

@@ -20,7 +20,8 @@ from conformance._lifecycle import RUNNING, TERMINAL, compress, illegal_step
 from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import EarlyCancel, Fleet, Kit
+    from conformance.suite._fleet import EarlyCancel, Fleet
+    from conformance.suite._kit import Kit
 
 #: how much later than the cancel's answer a job may show its end and still count as finished before it
 #: (updateTime is the server's clock, compared through the job's own creationTime)

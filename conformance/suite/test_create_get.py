@@ -17,7 +17,8 @@ from conformance._jobs import JobTracker
 from conformance._outcomes import Disabled, Judgement
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Fleet, Kit, Member
+    from conformance.suite._fleet import Fleet, Member
+    from conformance.suite._kit import Kit
 
 pytestmark = pytest.mark.creates_jobs
 

@@ -18,7 +18,8 @@ from conformance._lifecycle import TERMINAL, compress, illegal_step
 from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Fleet, Kit
+    from conformance.suite._fleet import Fleet
+    from conformance.suite._kit import Kit
 
 pytestmark = pytest.mark.creates_jobs
 

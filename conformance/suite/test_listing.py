@@ -23,7 +23,8 @@ from conformance._lifecycle import STATUSES
 from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:
-    from conformance.suite.conftest import Fleet, Kit
+    from conformance.suite._fleet import Fleet
+    from conformance.suite._kit import Kit
 
 OURS = ("primary", "secondary", "cancelled")
 

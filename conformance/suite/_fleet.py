@@ -1,0 +1,286 @@
+"""The fleet: the long-running jobs the waiting tests share, created together on first use.
+
+A test that uses long-running jobs names their roles with ``@pytest.mark.fleet(*roles)`` and asks for the
+``fleet`` fixture (``conftest.py``). The first such test creates, together and at once, the jobs of every role
+that some selected test will use; every later test finds them running or finished. Against a server whose jobs
+take T seconds, all the waiting tests together then take about T seconds, not T per test.
+
+=========  ===========================================================================================
+primary    a plain job left to run to its end: the subject of the lifecycle checks
+secondary  a plain job left to run to its end: refused and cross-sandbox cancels aim at it, and it is
+           cancelled once finished (a cancel that must change nothing)
+failing    a job on ``SEGJOBS_FAILING_SEGMENT_ID`` (created only when that is set)
+cancelled  a job cancelled right after it was created, over a raw socket (``_wire.py``), so the 204
+           is seen as it is on the wire
+=========  ===========================================================================================
+
+Plain jobs share the first configured segment definition, so listing tests find them with
+``property=segments~segmentId==<it>``. Every job must finish within the job timeout (``--job-timeout``, or the
+profile's) of its creation, whichever test waits for it; one that has not fails the requirement the wait
+serves (SJ-LIFECYCLE-003, or SJ-CANCEL-003 for the cancelled job), with the statuses seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance._checks import ConformanceFailure, describe_status
+from conformance._client import ApiClient, Exchange, TransportError
+from conformance._config import Settings
+from conformance._jobs import BudgetExhausted, JobTracker, TrackedJob
+from conformance._lifecycle import STATUSES, compress
+from conformance._profiles import Profile
+from conformance.suite import _wire
+
+ROLES = ("primary", "secondary", "failing", "cancelled")
+JOBS_PATH = "/segment/jobs"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One job of the fleet: how its create request went."""
+
+    role: str
+    segment_ids: tuple[str, ...]
+    exchange: Exchange | None = None
+    problem: Exception | None = None  # a TransportError or BudgetExhausted instead of an answer
+    sent_at: float = 0.0  # tracker clock
+    answered_at: float = 0.0
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The job of a 2xx answer with an id, else None."""
+        exchange = self.exchange
+        if exchange is None or exchange.status is None or not 200 <= exchange.status < 300:
+            return None
+        try:
+            body = json.loads(exchange.body)
+        except ValueError:
+            return None
+        if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
+            return body
+        return None
+
+
+@dataclass(frozen=True)
+class EarlyCancel:
+    """The cancel of the ``cancelled`` job, sent over a raw socket right after it was created."""
+
+    job_id: str
+    answer: Exchange | None  # the answer to the DELETE (body: any bytes after the head of a 204)
+    follow: Exchange | None  # the GET sent next on the same connection, when it got an answer
+    wire: _wire.WireResult | None
+    connect_error: str | None  # no connection could be opened (the cancel was then sent by the client)
+    sent_at: float
+    answered_at: float
+
+
+def wire_exchange(
+    method: str,
+    url: str,
+    request_headers: tuple[tuple[str, str], ...],
+    response: _wire.RawResponse | None,
+    body: bytes,
+    settings: Settings,
+    elapsed_s: float = 0.0,
+) -> Exchange:
+    """An :class:`Exchange` of a request sent over the raw socket, for the failure format."""
+    return Exchange(
+        method,
+        url,
+        request_headers,
+        None,
+        status=None if response is None else response.status,
+        response_headers=() if response is None else response.headers,
+        body=body,
+        elapsed_s=elapsed_s,
+        redactor=settings.redactor,
+    )
+
+
+class Fleet:
+    """The jobs waiting tests share; see the module docstring."""
+
+    def __init__(
+        self, api: ApiClient, jobs: JobTracker, settings: Settings, profile: Profile, roles: Iterable[str]
+    ) -> None:
+        self.api = api
+        self.jobs = jobs
+        self.settings = settings
+        self.timeout = settings.job_timeout or profile.job_timeout
+        self.members: dict[str, Member] = {}
+        self.early_cancel: EarlyCancel | None = None
+        self.add(roles)
+
+    # -- creation ------------------------------------------------------------------------------------
+    def add(self, roles: Iterable[str]) -> None:
+        """Creates the jobs of the roles the fleet does not have yet, one right after the other; the
+        ``cancelled`` job last, cancelled as soon as it is created."""
+        wanted = [r for r in ROLES if r in set(roles) and r not in self.members]
+        if not self.settings.failing_segment_id and "failing" in wanted:
+            wanted.remove("failing")
+        for role in wanted:
+            self.members[role] = self._create(role)
+        if "cancelled" in wanted:
+            self.early_cancel = self._cancel_early(self.members["cancelled"])
+
+    def _segments(self, role: str) -> tuple[str, ...]:
+        if role == "failing":
+            assert self.settings.failing_segment_id is not None
+            return (self.settings.failing_segment_id,)
+        return (self.settings.segment_ids[0],)
+
+    def _create(self, role: str) -> Member:
+        segments = self._segments(role)
+        sent = self.jobs.clock()
+        try:
+            exchange = self.jobs.create(segments)
+        except (TransportError, BudgetExhausted) as exc:
+            return Member(role, segments, problem=exc, sent_at=sent, answered_at=self.jobs.clock())
+        return Member(role, segments, exchange, sent_at=sent, answered_at=self.jobs.clock())
+
+    def _cancel_early(self, member: Member) -> EarlyCancel | None:
+        body = member.body
+        if body is None:
+            return None
+        job_id = str(body["id"])
+        self.jobs.check_cancel(job_id)
+        tracked = self.jobs.jobs.get(job_id)
+        if tracked is not None:
+            tracked.cancel_requested = True
+        path = f"{JOBS_PATH}/{_wire_segment(job_id)}"
+        headers = self.settings.auth_headers()
+        sent = self.jobs.clock()
+        try:
+            result = _wire.request_then_follow(
+                self.api.base_url,
+                ("DELETE", path),
+                ("GET", path),
+                headers,
+                connect_timeout=self.settings.connect_timeout,
+                read_timeout=self.settings.read_timeout,
+            )
+        except OSError as exc:
+            # no connection at all: cancel through the client so the job still gets cancelled
+            error = self.settings.redactor.text(f"{type(exc).__name__}: {exc}")
+            try:
+                answer: Exchange | None = self.api.cancel_job(job_id)
+            except TransportError as transport:
+                answer = transport.exchange
+            return EarlyCancel(job_id, answer, None, None, error, sent, self.jobs.clock())
+        answered = sent + result.elapsed_s
+        first_body = (
+            result.trailing
+            if result.first is not None and result.first.status in (204, 304)
+            else (b"" if result.first is None else result.first.body)
+        )
+        answer = wire_exchange(
+            "DELETE",
+            result.url,
+            result.request_headers,
+            result.first,
+            first_body,
+            self.settings,
+            result.elapsed_s,
+        )
+        follow = None
+        if result.follow is not None:
+            follow = wire_exchange(
+                "GET",
+                result.follow_url,
+                result.follow_request_headers,
+                result.follow,
+                result.follow.body,
+                self.settings,
+            )
+            if 200 <= result.follow.status < 300:
+                with contextlib.suppress(ValueError):
+                    self.jobs.observe(json.loads(result.follow.body))
+        return EarlyCancel(job_id, answer, follow, result, None, sent, answered)
+
+    # -- use -----------------------------------------------------------------------------------------
+    def has(self, role: str) -> bool:
+        return role in self.members
+
+    def member(self, role: str) -> Member:
+        if role not in self.members:
+            raise LookupError(f"the fleet has no {role!r} job: mark the test @pytest.mark.fleet({role!r})")
+        return self.members[role]
+
+    def job_id(self, role: str) -> str:
+        """The id of the role's job; fails the test the way its creation failed when there is none."""
+        member = self.member(role)
+        if member.problem is not None:
+            raise member.problem
+        body = member.body
+        if body is None:
+            exchange = member.exchange
+            server_error = exchange is not None and exchange.status is not None and exchange.status >= 500
+            raise ConformanceFailure(
+                ["SJ-CREATE-001", "SJ-ERROR-001"] if server_error else "SJ-CREATE-001",
+                "HTTP 200 with the new job (this test needs it)",
+                describe_status(exchange) if exchange is not None else "no answer",
+                exchange,
+            )
+        return str(body["id"])
+
+    def tracked(self, role: str) -> TrackedJob:
+        return self.jobs.jobs[self.job_id(role)]
+
+    def remaining(self, roles: Iterable[str]) -> float:
+        """Seconds left until the roles' jobs must have finished (the deadline counts from the creation)."""
+        latest = max(self.member(r).sent_at for r in roles)
+        return latest + self.timeout - self.jobs.clock()
+
+    def wait_finished(self, roles: Iterable[str], requirement: str = "SJ-LIFECYCLE-003") -> list[TrackedJob]:
+        """Waits until the roles' jobs are seen finished (one shared deadline); else fails ``requirement``."""
+        roles = list(roles)
+        ids = list(dict.fromkeys(self.job_id(r) for r in roles))
+        remaining = self.remaining(roles)
+        if remaining > 0:
+            # a status outside the seven ends the wait too: such a job can never be seen finished
+            self.jobs.wait(ids, lambda j: j.finished or _odd_status(j), remaining)
+        else:  # past the deadline: one more look, so a job that did finish is seen finished
+            for job_id in ids:
+                job = self.jobs.jobs[job_id]
+                if not job.finished:
+                    self.jobs.poll_once(job.id, job.sandbox)
+        tracked = [self.jobs.jobs[i] for i in ids]
+        odd = [t for t in tracked if _odd_status(t)]
+        if odd:
+            raise ConformanceFailure(
+                "SJ-LIFECYCLE-001",
+                f"a status among {', '.join(STATUSES)}",
+                f"job {odd[0].id}: {' -> '.join(compress(odd[0].statuses))}",
+            )
+        late = [t for t in tracked if not t.finished]
+        if late:
+            seen = "; ".join(f"job {t.id}: {' -> '.join(compress(t.statuses)) or 'nothing'}" for t in late)
+            raise ConformanceFailure(
+                requirement,
+                f"the job finished (SUCCEEDED, FAILED or CANCELLED) {self.timeout:g} s after its creation",
+                f"still running at the deadline; statuses seen: {seen}",
+                self._last_read(late[0]),
+            )
+        return tracked
+
+    def _last_read(self, job: TrackedJob) -> Exchange | None:
+        try:
+            return self.jobs.poll_once(job.id, job.sandbox)
+        except TransportError:
+            return None
+
+
+def _odd_status(job: TrackedJob) -> bool:
+    last = job.last
+    return last is not None and last.status not in STATUSES
+
+
+def _wire_segment(job_id: str) -> str:
+    from urllib.parse import quote
+
+    return quote(job_id, safe="-._~!$&'()*+,;=:@")
