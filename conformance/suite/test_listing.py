@@ -10,39 +10,43 @@ E-14, E-25).
 from __future__ import annotations
 
 import itertools
-import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance._checks import require
-from conformance._client import ApiClient, Exchange
+from conformance._client import ApiClient
 from conformance._config import Settings
 from conformance._lifecycle import STATUSES
 from conformance._outcomes import Undecided
+from conformance.suite._listing import (
+    OURS,
+    _by_segment,
+    _ids,
+    _narrowing_filters,
+    _ours,
+    _statuses,
+    _walk,
+    _walk_params,
+)
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet
     from conformance.suite._kit import Kit
 
-OURS = ("primary", "secondary", "cancelled")
 
-
-def _ours(fleet: Fleet) -> list[str]:
-    return list(dict.fromkeys(fleet.job_id(r) for r in OURS if fleet.has(r)))
-
-
-def _by_segment(kit: Kit) -> tuple[str, str]:
-    return ("property", f"segments~segmentId=={kit.segment}")
-
-
-def _ids(page: dict[str, Any]) -> list[str]:
-    return [str(c.get("id")) for c in page["children"]]
-
-
-def _statuses(page: dict[str, Any]) -> str:
-    return ", ".join(f"{c.get('id')}: {c.get('status')}" for c in page["children"])[:500]
+#: what a test that lists the fleet's jobs can fail besides its subject: the page and its jobs (SJ-LIST-002,
+#: SJ-LIST-014, SJ-LIFECYCLE-001), the fleet's creation (SJ-CREATE-001, SJ-ERROR-001 on a 5xx) and the
+#: transport (SJ-HTTP-001, SJ-HTTP-002); a marker lists them after its own, in this order
+FLEET_PAGES = (
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-CREATE-001",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
 
 
 @pytest.mark.creates_jobs
@@ -83,16 +87,7 @@ def test_a_page_lists_jobs_of_the_callers_sandbox(fleet: Fleet, kit: Kit, settin
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-003",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-003", *FLEET_PAGES)
 @pytest.mark.parametrize("status", STATUSES)
 def test_the_status_filter_returns_only_that_status(fleet: Fleet, kit: Kit, status: str) -> None:
     _ours(fleet)  # jobs in several statuses exist
@@ -155,17 +150,7 @@ def test_status_and_property_filters_combine(fleet: Fleet, kit: Kit) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-004",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-004", "SJ-LIST-001", *FLEET_PAGES)
 def test_limit_bounds_the_page(fleet: Fleet, kit: Kit) -> None:
     _ours(fleet)
     for limit in (1, 2):
@@ -189,17 +174,7 @@ def test_limit_bounds_the_page(fleet: Fleet, kit: Kit) -> None:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-005",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-005", "SJ-LIST-001", *FLEET_PAGES)
 def test_page_size_counts_the_children(fleet: Fleet, kit: Kit) -> None:
     _ours(fleet)
     for limit in ("1", "2", "100"):
@@ -212,76 +187,6 @@ def test_page_size_counts_the_children(fleet: Fleet, kit: Kit) -> None:
             f"pageSize {size}",
             exchange,
         )
-
-
-@dataclass
-class Walk:
-    """Every job of a query, page after page, and the totalCount before and after the walk."""
-
-    children: list[dict[str, Any]]
-    total_before: int
-    total_after: int
-    first: Exchange
-
-
-def _total(page: dict[str, Any]) -> int:
-    return int(page["_page"]["totalCount"])
-
-
-def _walk(api: ApiClient, kit: Kit, params: list[tuple[str, str]]) -> Walk:
-    """Every page of a query: by _links.next.href where given, else by start/limit (ERRATA E-05).
-
-    A server may clamp ``limit`` (E-06), and others may create jobs during the walk: the bound on the number
-    of pages follows the page size actually received and the latest totalCount."""
-    _, probe = kit.page([*params, ("limit", "1")])
-    total = _total(probe)
-    limit = 2 if total <= 40 else min(100, math.ceil(total / 20))
-    first, page = kit.page([*params, ("limit", str(limit))])
-    exchange = first
-    children: list[dict[str, Any]] = []
-    pages, latest_total, smallest = 1, total, limit
-    while True:
-        got = page["children"]
-        require(
-            len(got) <= limit,
-            "SJ-LIST-004",
-            f"at most {limit} jobs with limit={limit}",
-            f"{len(got)} jobs",
-            exchange,
-        )
-        children += got
-        latest_total = max(latest_total, _total(page))
-        smallest = min(smallest, len(got)) if got else smallest
-        link = (page.get("_links") or {}).get("next")
-        href = link.get("href") if isinstance(link, dict) else None
-        if isinstance(href, str) and href:
-            exchange = api.request("GET", api.link_url(href))
-            page = kit.check_page(exchange, "SJ-LIST-006")
-        elif got and len(children) < total:
-            exchange, page = kit.page(
-                [*params, ("limit", str(limit)), ("start", str(len(children)))], "SJ-LIST-006"
-            )
-        else:
-            _, after = kit.page([*params, ("limit", "1")])
-            return Walk(children, total, max(latest_total, _total(after)), first)
-        pages += 1
-        most_pages = math.ceil(latest_total / max(1, smallest)) + 3
-        require(
-            pages <= most_pages,
-            "SJ-LIST-006",
-            f"the last page after about {most_pages - 3} pages of {smallest} ({latest_total} jobs)",
-            f"still a next page after {pages} pages",
-            exchange,
-        )
-
-
-def _walk_params(kit: Kit) -> list[tuple[str, str]]:
-    """The segment filter, in creation order where the server sorts (new jobs of others then come last)."""
-    params = [_by_segment(kit), ("sort", "creationTime:asc")]
-    exchange = kit.api.list_jobs([*params, ("limit", "1")])
-    if exchange.status is not None and 400 <= exchange.status < 500:
-        return params[:1]
-    return params
 
 
 @pytest.mark.creates_jobs
@@ -372,42 +277,9 @@ def test_a_page_links_the_next_one(fleet: Fleet, api: ApiClient, kit: Kit) -> No
     )
 
 
-def _narrowing_filters(fleet: Fleet, kit: Kit) -> list[tuple[str, str]]:
-    """The segment filter, with a finished status when that narrows it to two jobs or more.
-
-    Against a server that holds only the fleet's jobs, the segment filter matches every job, so a next link
-    that lost it would look right; a status that some of the fleet's jobs ended in, but not all, tells. The
-    fleet's jobs are waited on (without judging them: the lifecycle tests do) so that the statuses stay put
-    between the pages.
-    """
-    base = [_by_segment(kit)]
-    roles = [r for r in OURS if fleet.has(r)]
-    ids = _ours(fleet)
-    fleet.jobs.wait(ids, lambda j: j.finished, max(0.0, fleet.remaining(roles)))
-    _, page = kit.page([*base, ("limit", "1")])
-    matching = int(page["_page"]["totalCount"])
-    ended = sorted({fleet.jobs.jobs[i].statuses[-1] for i in ids if fleet.jobs.jobs[i].finished})
-    for status in ended:
-        narrowed = [*base, ("status", status)]
-        _, page = kit.page([*narrowed, ("limit", "1")])
-        if 2 <= int(page["_page"]["totalCount"]) < matching:
-            return narrowed
-    return base
-
-
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-017",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-017", "SJ-LIST-001", *FLEET_PAGES)
 def test_the_next_link_keeps_the_filters(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
     filters = _narrowing_filters(fleet, kit)
     status = dict(filters).get("status")
@@ -441,17 +313,7 @@ def test_the_next_link_keeps_the_filters(fleet: Fleet, api: ApiClient, kit: Kit)
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-016",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-016", "SJ-LIST-001", *FLEET_PAGES)
 def test_a_start_beyond_the_last_job_answers_no_children(fleet: Fleet, kit: Kit) -> None:
     _ours(fleet)
     _, page = kit.page([_by_segment(kit), ("limit", "1")])
@@ -468,16 +330,7 @@ def test_a_start_beyond_the_last_job_answers_no_children(fleet: Fleet, kit: Kit)
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-009",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-009", *FLEET_PAGES)
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 @pytest.mark.parametrize("attribute", ["creationTime", "updateTime"])
 def test_sort_orders_the_page(fleet: Fleet, kit: Kit, attribute: str, direction: str) -> None:
@@ -499,17 +352,7 @@ def test_sort_orders_the_page(fleet: Fleet, kit: Kit, attribute: str, direction:
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-010",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-010", "SJ-LIST-001", *FLEET_PAGES)
 def test_property_filters_on_an_object_key(fleet: Fleet, kit: Kit, settings: Settings) -> None:
     primary = fleet.job_id("primary")
     exchange, page = kit.page({"property": f"id=={primary}"})
@@ -537,17 +380,7 @@ def test_property_filters_on_an_object_key(fleet: Fleet, kit: Kit, settings: Set
 
 @pytest.mark.creates_jobs
 @pytest.mark.fleet(*OURS)
-@pytest.mark.requirement(
-    "SJ-LIST-011",
-    "SJ-LIST-001",
-    "SJ-LIST-002",
-    "SJ-LIST-014",
-    "SJ-CREATE-001",
-    "SJ-LIFECYCLE-001",
-    "SJ-ERROR-001",
-    "SJ-HTTP-001",
-    "SJ-HTTP-002",
-)
+@pytest.mark.requirement("SJ-LIST-011", "SJ-LIST-001", *FLEET_PAGES)
 def test_property_filters_within_an_array(fleet: Fleet, kit: Kit) -> None:
     primary = fleet.job_id("primary")
     exchange, page = kit.page([_by_segment(kit), ("limit", "100")])

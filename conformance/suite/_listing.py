@@ -1,0 +1,128 @@
+"""Helpers of the listing tests (``test_listing.py``): the fleet's jobs a listing looks for, the segment
+filter that finds them, a page's ids and statuses, and the walk over every page of a query.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from conformance._checks import require
+from conformance._client import ApiClient, Exchange
+
+if TYPE_CHECKING:
+    from conformance.suite._fleet import Fleet
+    from conformance.suite._kit import Kit
+
+#: the fleet roles whose jobs the listing tests look for
+OURS = ("primary", "secondary", "cancelled")
+
+
+def _ours(fleet: Fleet) -> list[str]:
+    return list(dict.fromkeys(fleet.job_id(r) for r in OURS if fleet.has(r)))
+
+
+def _by_segment(kit: Kit) -> tuple[str, str]:
+    return ("property", f"segments~segmentId=={kit.segment}")
+
+
+def _ids(page: dict[str, Any]) -> list[str]:
+    return [str(c.get("id")) for c in page["children"]]
+
+
+def _statuses(page: dict[str, Any]) -> str:
+    return ", ".join(f"{c.get('id')}: {c.get('status')}" for c in page["children"])[:500]
+
+
+@dataclass
+class Walk:
+    """Every job of a query, page after page, and the totalCount before and after the walk."""
+
+    children: list[dict[str, Any]]
+    total_before: int
+    total_after: int
+    first: Exchange
+
+
+def _total(page: dict[str, Any]) -> int:
+    return int(page["_page"]["totalCount"])
+
+
+def _walk(api: ApiClient, kit: Kit, params: list[tuple[str, str]]) -> Walk:
+    """Every page of a query: by _links.next.href where given, else by start/limit (ERRATA E-05).
+
+    A server may clamp ``limit`` (E-06), and others may create jobs during the walk: the bound on the number
+    of pages follows the page size actually received and the latest totalCount."""
+    _, probe = kit.page([*params, ("limit", "1")])
+    total = _total(probe)
+    limit = 2 if total <= 40 else min(100, math.ceil(total / 20))
+    first, page = kit.page([*params, ("limit", str(limit))])
+    exchange = first
+    children: list[dict[str, Any]] = []
+    pages, latest_total, smallest = 1, total, limit
+    while True:
+        got = page["children"]
+        require(
+            len(got) <= limit,
+            "SJ-LIST-004",
+            f"at most {limit} jobs with limit={limit}",
+            f"{len(got)} jobs",
+            exchange,
+        )
+        children += got
+        latest_total = max(latest_total, _total(page))
+        smallest = min(smallest, len(got)) if got else smallest
+        link = (page.get("_links") or {}).get("next")
+        href = link.get("href") if isinstance(link, dict) else None
+        if isinstance(href, str) and href:
+            exchange = api.request("GET", api.link_url(href))
+            page = kit.check_page(exchange, "SJ-LIST-006")
+        elif got and len(children) < total:
+            exchange, page = kit.page(
+                [*params, ("limit", str(limit)), ("start", str(len(children)))], "SJ-LIST-006"
+            )
+        else:
+            _, after = kit.page([*params, ("limit", "1")])
+            return Walk(children, total, max(latest_total, _total(after)), first)
+        pages += 1
+        most_pages = math.ceil(latest_total / max(1, smallest)) + 3
+        require(
+            pages <= most_pages,
+            "SJ-LIST-006",
+            f"the last page after about {most_pages - 3} pages of {smallest} ({latest_total} jobs)",
+            f"still a next page after {pages} pages",
+            exchange,
+        )
+
+
+def _walk_params(kit: Kit) -> list[tuple[str, str]]:
+    """The segment filter, in creation order where the server sorts (new jobs of others then come last)."""
+    params = [_by_segment(kit), ("sort", "creationTime:asc")]
+    exchange = kit.api.list_jobs([*params, ("limit", "1")])
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        return params[:1]
+    return params
+
+
+def _narrowing_filters(fleet: Fleet, kit: Kit) -> list[tuple[str, str]]:
+    """The segment filter, with a finished status when that narrows it to two jobs or more.
+
+    Against a server that holds only the fleet's jobs, the segment filter matches every job, so a next link
+    that lost it would look right; a status that some of the fleet's jobs ended in, but not all, tells. The
+    fleet's jobs are waited on (without judging them: the lifecycle tests do) so that the statuses stay put
+    between the pages.
+    """
+    base = [_by_segment(kit)]
+    roles = [r for r in OURS if fleet.has(r)]
+    ids = _ours(fleet)
+    fleet.jobs.wait(ids, lambda j: j.finished, max(0.0, fleet.remaining(roles)))
+    _, page = kit.page([*base, ("limit", "1")])
+    matching = int(page["_page"]["totalCount"])
+    ended = sorted({fleet.jobs.jobs[i].statuses[-1] for i in ids if fleet.jobs.jobs[i].finished})
+    for status in ended:
+        narrowed = [*base, ("status", status)]
+        _, page = kit.page([*narrowed, ("limit", "1")])
+        if 2 <= int(page["_page"]["totalCount"]) < matching:
+            return narrowed
+    return base
