@@ -16,7 +16,9 @@ from results_factory import (
 
 from conformance._checks import ConformanceFailure
 from conformance._client import Exchange
-from conformance.reporting._model import GOT_CHARS, cause_label, load, parse_message
+from conformance.reporting._coverage import cause_label
+from conformance.reporting._message import GOT_CHARS, parse_message
+from conformance.reporting._model import load
 
 Results = dict[str, Any]
 
