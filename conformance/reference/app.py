@@ -13,7 +13,8 @@ request                                   operation           success
 Every request passes the gateway (:mod:`.auth`) first, then its body and query are validated; bad input is
 a 4xx problem body (:mod:`.problems`), never a 5xx. Store calls run in the thread pool so the event loop never
 waits on the disk. Faults (:mod:`.faults`) are checked where the behaviour they break lives; search for
-``self._fault(`` to see every switch.
+``self._fault(`` to see every switch. The HTTP around the operations (dispatch by method, the exception
+handlers) is :mod:`.web`.
 
 At start-up the store receives the preloaded jobs (:mod:`.preload`); while the app runs, the other client of
 :mod:`.background` creates jobs through the same code as ``POST /segment/jobs``.
@@ -24,38 +25,25 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from conformance.reference import auth, background, faults, listing, preload
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
-from conformance.reference.problems import ApiError, problem_response
+from conformance.reference.problems import ApiError
 from conformance.reference.settings import Sandbox, ServerSettings
 from conformance.reference.store import JobRecord, Order, Store
 from conformance.reference.store import Scope as JobScope
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-_METHOD_ORDER = ("GET", "HEAD", "POST", "DELETE")
-
-
-class GatewayRejected(Exception):
-    """The gateway refused the request; answered with the gateway's own body shape."""
-
-    def __init__(self, rejection: auth.Rejection) -> None:
-        super().__init__(rejection.message)
-        self.rejection = rejection
+from conformance.reference.web import EXCEPTION_HANDLERS, GatewayRejected, NoContentWithBody, Resource
 
 
 @dataclass(frozen=True)
@@ -82,46 +70,16 @@ def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time)
     app = Starlette(
         routes=[
             # The fixed path comes first: any method on it is bulk-get's (405 for all but POST).
-            Route("/segment/jobs/bulk-get", _Resource({"POST": api.bulk_get})),
-            Route("/segment/jobs", _Resource({"GET": api.list_jobs, "POST": api.create_job})),
-            Route("/segment/jobs/{segmentJobId}", _Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
+            Route("/segment/jobs/bulk-get", Resource({"POST": api.bulk_get})),
+            Route("/segment/jobs", Resource({"GET": api.list_jobs, "POST": api.create_job})),
+            Route("/segment/jobs/{segmentJobId}", Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
         ],
-        exception_handlers={
-            ApiError: _api_error,
-            GatewayRejected: _gateway_rejected,
-            HTTPException: _http_exception,
-            Exception: _unexpected_error,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
     app.state.store = store
     return app
-
-
-class _Resource:
-    """One path of the API: dispatches on the method; 405 with ``Allow`` for the others.
-
-    ``HEAD`` is answered wherever ``GET`` is (the server drops the body).
-    """
-
-    def __init__(self, handlers: Mapping[str, Handler]) -> None:
-        self._handlers = dict(handlers)
-        if "GET" in self._handlers:
-            self._handlers["HEAD"] = self._handlers["GET"]
-        self._allow = ", ".join(method for method in _METHOD_ORDER if method in self._handlers)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
-        handler = self._handlers.get(request.method)
-        if handler is None:
-            raise ApiError(
-                405,
-                f"{request.method} is not supported on {request.url.path}; use {self._allow}",
-                headers={"Allow": self._allow},
-            )
-        response = await handler(request)
-        await response(scope, receive, send)
 
 
 class SegmentJobsApi:
@@ -321,7 +279,7 @@ class SegmentJobsApi:
         if self._fault("cancel-200-body"):
             return JSONResponse(_cancel_message(job_id))
         if self._fault("cancel-204-body"):
-            return _NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
+            return NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
         return Response(status_code=204)
 
     async def _newest_job_ids(self, tenant: Tenant) -> set[str]:
@@ -455,49 +413,3 @@ def _positive_integer(text: str) -> bool:
 
 def _cancel_message(job_id: str) -> dict[str, Any]:
     return {"status": True, "message": f"Segment job with id '{job_id}' has been marked for cancelling"}
-
-
-class _NoContentWithBody(Response):
-    """A 204 that carries a JSON body (fault ``cancel-204-body``), with the headers that frame it.
-
-    The body travels in :data:`~conformance.reference.faults.RAW_BODY_HEADER`, which the server's HTTP
-    layer replaces by the bytes themselves (an HTTP library will not send a body with a 204 otherwise).
-    """
-
-    def __init__(self, content: bytes) -> None:
-        super().__init__(status_code=204)
-        self.content = content
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(self.content)).encode()),
-            (faults.RAW_BODY_HEADER.encode(), self.content.hex().encode()),
-        ]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-# -- exception handlers -------------------------------------------------------------------------------------
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return problem_response(exc.status, exc.detail, exc.headers)
-
-
-async def _gateway_rejected(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GatewayRejected)
-    return JSONResponse(exc.rejection.body(), status_code=exc.rejection.status)
-
-
-async def _http_exception(request: Request, exc: Exception) -> Response:
-    """Errors raised by the router itself: 404 for a path the API does not have."""
-    assert isinstance(exc, HTTPException)
-    detail = f"No resource at {request.url.path}." if exc.status_code == 404 else exc.detail
-    return problem_response(exc.status_code, detail, exc.headers)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    """A bug: still a problem body, never a bare traceback."""
-    return problem_response(500, f"Unexpected error ({type(exc).__name__}); the server logged the details.")
