@@ -69,14 +69,16 @@ def _id_constants(nodes: list[ast.AST]) -> Iterator[ast.Constant]:
 
 
 def unknown_literals(paths: Iterable[Path | str], known: Collection[str]) -> list[str]:
-    """``file:line`` problems for the ID literals of ``paths``, and of the ``conftest.py`` beside them, that
-    are not catalog IDs.
+    """``file:line`` problems for the ID literals of ``paths``, and of the ``conftest.py`` and the helper
+    modules (``_*.py``) beside them, that are not catalog IDs.
 
     A quick scan of the text comes first: a module whose every quoted ``SJ-...`` is a catalog ID, closed by
     its quote, has no wrong literal, and is not parsed. Any other is parsed (once), and its syntax tree says
     which literals are wrong (a quoted text in a comment is none)."""
     files = {Path(p) for p in paths}
-    files |= {c for f in list(files) if (c := f.with_name("conftest.py")).is_file()}
+    for folder in {f.parent for f in files}:
+        files |= {p for p in folder.glob("_*.py") if p.name != "__init__.py"}
+        files |= {c for c in [folder / "conftest.py"] if c.is_file()}
     problems = []
     for path in sorted(files):
         try:

@@ -254,3 +254,11 @@ def test_the_syntax_tree_decides_what_the_scan_of_the_text_suspects(tmp_path: Pa
     )
     problems = _traceability.unknown_literals([module], {"SJ-LIST-001"})
     assert problems == [f"{module}:4: 'SJ-LIST-01' names no requirement of spec/requirements.yaml"]
+
+
+def test_a_helper_module_beside_the_tests_is_checked_too(tmp_path: Path) -> None:
+    (tmp_path / "test_plain.py").write_text('def test_x():\n    assert "SJ-LIST-001"\n')
+    (tmp_path / "_helpers.py").write_text('WRONG = "SJ-LIST-999"\n')
+    (tmp_path / "__init__.py").write_text("")
+    problems = _traceability.unknown_literals([tmp_path / "test_plain.py"], {"SJ-LIST-001"})
+    assert len(problems) == 1 and "_helpers.py:1" in problems[0] and "SJ-LIST-999" in problems[0]
