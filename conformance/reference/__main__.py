@@ -9,13 +9,22 @@ import signal
 import sqlite3
 import sys
 import tempfile
+import textwrap
 import threading
 from pathlib import Path
 from types import FrameType
 
 from conformance.reference.faults import FAULTS
+from conformance.reference.listing import LENIENT_RULES
+from conformance.reference.middleware import CHUNK_BYTES
 from conformance.reference.server import READY_PREFIX, serve
-from conformance.reference.settings import ENVIRONMENT, ServerSettings
+from conformance.reference.settings import (
+    BULK_UNKNOWN_CHOICES,
+    DEFAULT_KEEP_ALIVE_SECONDS,
+    ENVIRONMENT,
+    PATH_PREFIX_PATTERN,
+    ServerSettings,
+)
 
 _DESCRIPTION = """\
 Run the reference implementation of the Segment Jobs API (/segment/jobs) on a loopback port.
@@ -28,12 +37,20 @@ exactly one line on stdout: "listening on http://HOST:PORT".
 
 To test a client in a shared, busy sandbox, --preload fills each sandbox with old finished jobs at start-up
 and --background-creates has another client create jobs for the server's whole life.
+
+The variants make choices the API doc (or HTTP) leaves to a server; every one of them, alone or together,
+is conformant: a client (or a conformance suite) must cope with each. The faults, on the contrary, each
+break one rule on purpose.
 """
 
 
 def _epilog() -> str:
     lines = ["environment (unset or empty: the local default shown):"]
     lines += [f"  {name:<29} {default}" for name, default in ENVIRONMENT.items()]
+    lines += ["", "lenient query (--lenient-query): instead of a 400, each invalid value is read as follows:"]
+    for name, rule in LENIENT_RULES.items():
+        lines += textwrap.wrap(rule, width=108, initial_indent=f"  {name:<8} ", subsequent_indent=" " * 11)
+    lines += ["  (a property in neither form, and a parameter given twice, are still refused with 400)"]
     lines += ["", "faults (--fault NAME, repeatable; each breaks one rule, for testing the suite):"]
     lines += [f"  {name:<29} {description}" for name, description in FAULTS.items()]
     lines += [
@@ -47,6 +64,10 @@ def _epilog() -> str:
         "  python -m conformance.reference --port 8080",
         "  python -m conformance.reference --port 0 --db jobs.db --job-seconds 5",
         "  python -m conformance.reference --port 0 --preload 3000 --background-creates 0.5 --access-log",
+        "  python -m conformance.reference --port 0 --cancel-delay 0.6 --delete-cancelled 0.5 \\",
+        "       --listing-lag 1 --lenient-query --refuse-filter-paths --refuse-sort-attributes",
+        "  python -m conformance.reference --port 0 --throttle-every 6 --unavailable-every 20 \\",
+        "       --gzip --chunked --idle-close 1 --path-prefix /data/core/ups --absolute-links",
         "  curl -H 'Authorization: Bearer segjobs-local-token' -H 'x-api-key: segjobs-local-key' \\",
         "       -H 'x-gw-ims-org-id: 0000000000000000000000AA@AdobeOrg' http://127.0.0.1:8080/segment/jobs",
     ]
@@ -84,10 +105,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     variants = parser.add_argument_group("variants (behaviours the API doc leaves open; all conformant)")
     variants.add_argument(
         "--bulk-unknown",
-        choices=("omit", "error"),
+        choices=BULK_UNKNOWN_CHOICES,
         default="omit",
-        help="bulk-get leaves unknown ids out of results, or lists them as 404 entries "
-        "(default: %(default)s)",
+        help="bulk-get leaves unknown ids out of results (omit), or lists each as a 404 entry: "
+        '{"id", "status": 404, "title": "NotFound", "detail"} (error) or '
+        '{"id", "error": {"status": 404, "message": "not found"}} (error-object) (default: %(default)s)',
     )
     variants.add_argument("--cancel-direct", action="store_true", help="cancel goes straight to CANCELLED")
     variants.add_argument(
@@ -105,6 +127,104 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         choices=("desc", "asc"),
         default="desc",
         help="order by creationTime of a listing without sort (default: %(default)s, newest first)",
+    )
+    query = parser.add_argument_group("variants of the listing's query (ERRATA E-14, E-25; all conformant)")
+    query.add_argument(
+        "--lenient-query",
+        action="store_true",
+        help="an invalid start, limit, status or sort is ignored or clamped instead of refused with 400 "
+        "(the rules are below)",
+    )
+    query.add_argument(
+        "--refuse-filter-paths",
+        action="store_true",
+        help="property filters only on segments~segmentId and status; a filter on any other path "
+        "(id, sandbox.sandboxName, ...) is refused with 400 and a problem body",
+    )
+    query.add_argument(
+        "--refuse-sort-attributes",
+        action="store_true",
+        help="sort only on creationTime and updateTime; sort=id:... or status:... (any other attribute) is "
+        "refused with 400 and a problem body, also with --lenient-query",
+    )
+    timing = parser.add_argument_group("variants of timing: effects that come later (all conformant)")
+    timing.add_argument(
+        "--cancel-delay",
+        metavar="S",
+        type=_non_negative_float,
+        default=0.0,
+        help="a cancel answers 204 at once but takes effect S seconds later (default: %(default)s): until "
+        "then the job reads as before (it may still move on to QUEUED or PROCESSING, but never ends on its "
+        "own), then CANCELLING and CANCELLED; a second cancel in between changes nothing (204)",
+    )
+    timing.add_argument(
+        "--delete-cancelled",
+        metavar="S",
+        type=_non_negative_float,
+        help="a job is removed S seconds after it reached CANCELLED (default: kept): from then on GET and "
+        "cancel answer 404, and listings and bulk-get leave it out, all at once",
+    )
+    timing.add_argument(
+        "--listing-lag",
+        metavar="S",
+        type=_non_negative_float,
+        default=0.0,
+        help="listings (GET /segment/jobs) show every job as it was S seconds ago, its status, updateTime "
+        "and the fields that come with them (a job younger than S is NEW), and filter and sort on that; "
+        "GET and bulk-get show jobs as they are (default: %(default)s)",
+    )
+    timing.add_argument(
+        "--throttle-every",
+        metavar="N",
+        type=_at_least_two,
+        help="request N, 2N, 3N ... of the server's life (all paths and methods, refused ones too) is "
+        "answered 429 with Retry-After: 1 and a problem body (default: none)",
+    )
+    timing.add_argument(
+        "--unavailable-every",
+        metavar="N",
+        type=_at_least_two,
+        help="request N, 2N, 3N ... is answered 503 with Retry-After: 1 and a problem body (default: "
+        "none); counted with --throttle-every, which wins when both fall on one request",
+    )
+    http = parser.add_argument_group("variants of HTTP (RFC 9110, RFC 9112; all conformant)")
+    http.add_argument(
+        "--connection-close",
+        action="store_true",
+        help="every answer carries Connection: close, and the server closes the connection after it",
+    )
+    http.add_argument(
+        "--idle-close",
+        metavar="S",
+        type=_positive_float,
+        help="a keep-alive connection is closed by the server after S seconds without a request "
+        f"(default: {DEFAULT_KEEP_ALIVE_SECONDS:g})",
+    )
+    http.add_argument(
+        "--gzip",
+        action="store_true",
+        help="bodies are sent with Content-Encoding: gzip when the request's Accept-Encoding names gzip "
+        "(a 204 has no body, so none)",
+    )
+    http.add_argument(
+        "--chunked",
+        action="store_true",
+        help=f"bodies are sent with Transfer-Encoding: chunked, in chunks of {CHUNK_BYTES} bytes, without "
+        "Content-Length (none on 204 or HEAD)",
+    )
+    http.add_argument(
+        "--path-prefix",
+        metavar="PATH",
+        type=_path_prefix,
+        default="",
+        help="the API is served under PATH (e.g. /data/core/ups: GET /data/core/ups/segment/jobs), and 404 "
+        "outside it; the hrefs of _links (next, checkStatus, cancel) start with PATH (default: none)",
+    )
+    http.add_argument(
+        "--absolute-links",
+        action="store_true",
+        help="the hrefs of _links are absolute URLs of the origin the request was sent to (from its Host "
+        "header: http://HOST[:PORT][PATH]/segment/jobs/...) instead of paths",
     )
     crowd = parser.add_argument_group("a crowded sandbox (other clients' jobs)")
     crowd.add_argument(
@@ -179,6 +299,20 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
                 faults=frozenset(args.fault),
                 preload=args.preload,
                 background_create_seconds=args.background_creates,
+                lenient_query=args.lenient_query,
+                refuse_filter_paths=args.refuse_filter_paths,
+                refuse_sort_attributes=args.refuse_sort_attributes,
+                cancel_delay_seconds=args.cancel_delay,
+                delete_cancelled_seconds=args.delete_cancelled,
+                listing_lag_seconds=args.listing_lag,
+                throttle_every=args.throttle_every,
+                unavailable_every=args.unavailable_every,
+                connection_close=args.connection_close,
+                idle_close_seconds=args.idle_close,
+                gzip=args.gzip,
+                chunked=args.chunked,
+                path_prefix=args.path_prefix,
+                absolute_links=args.absolute_links,
             )
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
@@ -250,6 +384,33 @@ def _positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
     return value
+
+
+def _at_least_two(text: str) -> int:
+    value = _int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2 (1 refuses every request), got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text}")
+    return value
+
+
+def _path_prefix(text: str) -> str:
+    """``/data/core/ups`` (a slash at the end is dropped; ``/`` alone is no prefix)."""
+    prefix = text.rstrip("/")
+    if prefix and not PATH_PREFIX_PATTERN.fullmatch(prefix):
+        raise argparse.ArgumentTypeError(
+            f"expected a path such as /data/core/ups (segments of letters, digits, . _ ~ -), got {text!r}"
+        )
+    return prefix
 
 
 def _int(text: str) -> int:

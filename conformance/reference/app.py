@@ -18,12 +18,20 @@ handlers) is :mod:`.web`.
 
 At start-up the store receives the preloaded jobs (:mod:`.preload`); while the app runs, the other client of
 :mod:`.background` creates jobs through the same code as ``POST /segment/jobs``.
+
+The variants are switched where their behaviour lives too: the listing's rules (:class:`.listing.QueryRules`),
+the cancel's delay, the removal of cancelled jobs and the listing's lag (:mod:`.store`), the shape of unknown
+ids in bulk-get (:data:`BULK_UNKNOWN_ENTRIES`), the middleware of :mod:`.middleware`, and two of the paths:
+with ``path_prefix`` (``/data/core/ups``) every path above is served under the prefix, and nothing outside
+it; the hrefs of ``_links`` (``cancel``, ``checkStatus``, ``next``) carry the prefix, and with
+``absolute_links`` they are absolute URLs of the origin the request was sent to (its ``Host``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,16 +42,31 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 
-from conformance.reference import auth, background, faults, listing, preload
+from conformance.reference import auth, background, faults, listing, middleware, preload
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
 from conformance.reference.problems import ApiError
-from conformance.reference.settings import Sandbox, ServerSettings
-from conformance.reference.store import JobRecord, Order, Store
+from conformance.reference.settings import BulkUnknown, Sandbox, ServerSettings
+from conformance.reference.store import JobRecord, Match, Order, Store
 from conformance.reference.store import Scope as JobScope
 from conformance.reference.web import EXCEPTION_HANDLERS, GatewayRejected, NoContentWithBody, Resource
+
+#: Variant ``bulk_unknown``: the entry bulk-get lists for an id it has no job for (None: it lists none).
+BULK_UNKNOWN_ENTRIES: dict[BulkUnknown, Callable[[str], dict[str, Any]] | None] = {
+    "omit": None,
+    "error": lambda job_id: {
+        "id": job_id,
+        "status": 404,
+        "title": "NotFound",
+        "detail": f"Segment job '{job_id}' not found.",
+    },
+    "error-object": lambda job_id: {"id": job_id, "error": {"status": 404, "message": "not found"}},
+}
+
+# A Host header that can stand in an absolute URL as it is (name or address, optional port).
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -56,7 +79,12 @@ class Tenant:
 
 def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time) -> Starlette:
     """The API over a store at ``settings.db_path``; ``clock`` (epoch seconds) drives every job's life."""
-    store = Store(settings.db_path, clock=clock)
+    removal = settings.delete_cancelled_seconds
+    store = Store(
+        settings.db_path,
+        clock=clock,
+        remove_cancelled_after_ms=None if removal is None else round(removal * 1000),
+    )
     if settings.preload:
         store.add_finished(preload.preloaded_jobs(settings, int(clock() * 1000)))
     api = SegmentJobsApi(settings, store)
@@ -67,13 +95,17 @@ def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time)
             yield
         store.close()
 
+    routes: list[BaseRoute] = [
+        # The fixed path comes first: any method on it is bulk-get's (405 for all but POST).
+        Route("/segment/jobs/bulk-get", Resource({"POST": api.bulk_get})),
+        Route("/segment/jobs", Resource({"GET": api.list_jobs, "POST": api.create_job})),
+        Route("/segment/jobs/{segmentJobId}", Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
+    ]
+    if settings.path_prefix:
+        routes = [Mount(settings.path_prefix, app=Router(routes, redirect_slashes=False))]
     app = Starlette(
-        routes=[
-            # The fixed path comes first: any method on it is bulk-get's (405 for all but POST).
-            Route("/segment/jobs/bulk-get", Resource({"POST": api.bulk_get})),
-            Route("/segment/jobs", Resource({"GET": api.list_jobs, "POST": api.create_job})),
-            Route("/segment/jobs/{segmentJobId}", Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
-        ],
+        routes=routes,
+        middleware=middleware.stack(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
@@ -92,6 +124,7 @@ class SegmentJobsApi:
         self._creates = 0  # fault duplicate-ids
         self._last_created_id: str | None = None  # fault duplicate-ids
         self._presented: dict[str, int] = {}  # fault creation-time-drifts
+        self._query_rules = listing.QueryRules.of(settings)
 
     # -- operations -------------------------------------------------------------------------------------
 
@@ -103,9 +136,13 @@ class SegmentJobsApi:
         if self._fault("bad-limit-500") and limit_text is not None and not _positive_integer(limit_text):
             raise ApiError(500, "Internal error while reading limit.")
         try:
-            query = listing.parse_query(request.query_params.multi_items(), max_limit=self.settings.max_limit)
+            query = listing.parse_query(
+                request.query_params.multi_items(), max_limit=self.settings.max_limit, rules=self._query_rules
+            )
         except listing.QueryError as error:
             raise ApiError(400, str(error)) from None
+        links = self._link_base(request)
+        lag_ms = round(self.settings.listing_lag_seconds * 1000)
         status = None if self._fault("list-ignores-status-filter") else query.status
         order = query.order
         if order is None or self._fault("sort-ignored"):
@@ -117,14 +154,16 @@ class SegmentJobsApi:
         hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()
 
         matches, rendered_filters = listing.split_filters(properties)
+        if query.unknown_status is not None and not self._fault("list-ignores-status-filter"):
+            matches.append(Match("status", query.unknown_status))  # no job has it: an empty page
         if rendered_filters or hidden:
             # Paths the store does not hold reach into any field, so these filters run on the rendered jobs
             # (of those the store found for the others; the jobs the fault created-job-invisible hides are
             # dropped here).
             _, records = await run_in_threadpool(
-                self.store.select, tenant.scope, status=status, order=order, matches=matches
+                self.store.select, tenant.scope, status=status, order=order, matches=matches, lag_ms=lag_ms
             )
-            rendered = [(r, render_job(r, self.settings)) for r in records if r.id not in hidden]
+            rendered = [(r, render_job(r, self.settings, links=links)) for r in records if r.id not in hidden]
             matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in rendered_filters)]
             total = len(matching)
             children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
@@ -137,8 +176,9 @@ class SegmentJobsApi:
                 start=start,
                 limit=limit,
                 matches=matches,
+                lag_ms=lag_ms,
             )
-            children = [self._present(record) for record in records]
+            children = [self._present(record, links) for record in records]
         if self._fault("start-beyond-end-404") and start > 0 and start >= total:
             raise ApiError(404, f"No segment jobs from start={start}: there are {total}.")
 
@@ -146,7 +186,7 @@ class SegmentJobsApi:
         if end is not None and end < total:
             next_start = end - 1 if self._fault("paging-overlap") else end
             linked = listing.ListQuery(limit=query.limit) if self._fault("next-link-drops-filters") else query
-            next_link = {"href": linked.next_href(next_start)}
+            next_link = {"href": linked.next_href(next_start, links)}
         page: dict[str, Any] = {
             "_page": {
                 "totalCount": total + 1 if self._fault("total-count-wrong") else total,
@@ -173,7 +213,7 @@ class SegmentJobsApi:
                     await self._store_job(self._tenant(request, gateway=False), request)
             raise
         record = await self._store_job(tenant, request)
-        job = self._present(record)
+        job = self._present(record, self._link_base(request))
         if self._fault("new-not-new"):
             job["status"] = Status.QUEUED.value
         if self._fault("duplicate-ids"):
@@ -228,7 +268,7 @@ class SegmentJobsApi:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
             raise ApiError(404, f"Segment job '{job_id}' not found.")
-        return self._json(self._present(record))
+        return self._json(self._present(record, self._link_base(request)))
 
     async def bulk_get(self, request: Request) -> Response:
         tenant = self._tenant(request)
@@ -239,19 +279,16 @@ class SegmentJobsApi:
         if self._fault("bulk-wrong-job") and len(found) >= 2:
             records = list(found.values())
             found = dict(zip(found, records[1:] + records[:1], strict=True))
+        links = self._link_base(request)
+        unknown_entry = BULK_UNKNOWN_ENTRIES[self.settings.bulk_unknown]
         results: dict[str, Any] = {}
         for job_id in dict.fromkeys(job_ids):
             if job_id in found:
-                results[job_id] = self._present(found[job_id])
+                results[job_id] = self._present(found[job_id], links)
             elif self._fault("bulk-unknown-shown-as-job"):
                 results[job_id] = {"id": job_id, "status": Status.NEW.value}
-            elif self.settings.bulk_unknown == "error":
-                results[job_id] = {
-                    "id": job_id,
-                    "status": 404,
-                    "title": "NotFound",
-                    "detail": f"Segment job '{job_id}' not found.",
-                }
+            elif unknown_entry is not None:
+                results[job_id] = unknown_entry(job_id)
         body = {"results": list(results.values()) if self._fault("bulk-results-list") else results}
         return self._json(body, status_code=200 if self._fault("bulk-200") else 207)
 
@@ -271,6 +308,7 @@ class SegmentJobsApi:
                 job_id,
                 direct=self.settings.cancel_direct,
                 even_finished=self._fault("cancel-changes-finished"),
+                delay_ms=round(self.settings.cancel_delay_seconds * 1000),
             )
         if record is None:
             if self._fault("cancel-unknown-204"):
@@ -365,8 +403,19 @@ class SegmentJobsApi:
 
     # -- presenting jobs --------------------------------------------------------------------------------
 
-    def _present(self, record: JobRecord) -> dict[str, Any]:
-        return self._with_view_faults(render_job(record, self.settings), record)
+    def _present(self, record: JobRecord, links: str) -> dict[str, Any]:
+        return self._with_view_faults(render_job(record, self.settings, links=links), record)
+
+    def _link_base(self, request: Request) -> str:
+        """What precedes ``/segment/jobs`` in the hrefs of an answer: the path prefix, after the origin the
+        request was sent to when links are absolute."""
+        if not self.settings.absolute_links:
+            return self.settings.path_prefix
+        host = request.headers.get("host", "")
+        if not _HOST.fullmatch(host):
+            server = request.scope.get("server") or ("127.0.0.1", 80)
+            host = f"[{server[0]}]:{server[1]}" if ":" in server[0] else f"{server[0]}:{server[1]}"
+        return f"{request.url.scheme}://{host}{self.settings.path_prefix}"
 
     def _with_view_faults(self, job: dict[str, Any], record: JobRecord) -> dict[str, Any]:
         """The rendered job as the faults switched on distort it (unchanged when none are)."""

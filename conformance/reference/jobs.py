@@ -28,7 +28,8 @@ from conformance.reference.lifecycle import Status
 from conformance.reference.settings import Sandbox, ServerSettings
 from conformance.reference.store import JobRecord
 
-#: Where the job links point: paths relative to the API root, as in the doc.
+#: Where the job links point: paths relative to the API root, as in the doc (after the path prefix, or the
+#: origin and the prefix, of the variants ``path_prefix`` and ``absolute_links``).
 JOBS_PATH = "/segment/jobs"
 
 _NAMESPACE = uuid.UUID("0b5e55ed-5e6e-4d0b-a11c-5e9e00000000")
@@ -41,12 +42,12 @@ _EXPRESSIONS = (
 )
 
 
-def job_href(job_id: str) -> str:
-    return f"{JOBS_PATH}/{job_id}"
+def job_href(job_id: str, links: str = "") -> str:
+    return f"{links}{JOBS_PATH}/{job_id}"
 
 
-def render_job(record: JobRecord, settings: ServerSettings) -> dict[str, Any]:
-    """The job as the API answers it."""
+def render_job(record: JobRecord, settings: ServerSettings, *, links: str = "") -> dict[str, Any]:
+    """The job as the API answers it (``links``: what precedes ``/segment/jobs`` in its ``_links``)."""
     progress = record.progress
     queued_ms = progress.entered(Status.QUEUED)
     processing_ms = progress.entered(Status.PROCESSING)
@@ -84,8 +85,8 @@ def render_job(record: JobRecord, settings: ServerSettings) -> dict[str, Any]:
             if segment_id == settings.failing_segment_id
         ] or [{"code": "0100000003", "msg": "The segment job failed."}]
     job["_links"] = {
-        "cancel": {"href": job_href(record.id), "method": "DELETE"},
-        "checkStatus": {"href": job_href(record.id), "method": "GET"},
+        "cancel": {"href": job_href(record.id, links), "method": "DELETE"},
+        "checkStatus": {"href": job_href(record.id, links), "method": "GET"},
     }
     job["updateTime"] = record.update_ms
     job["creationTime"] = record.timeline.created_ms

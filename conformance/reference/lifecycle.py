@@ -3,7 +3,10 @@
 A job of duration ``D`` created at ``C`` is NEW until ``C + 10 % D``, QUEUED until ``C + 25 % D``, PROCESSING
 until ``C + D``, then it ends in its outcome (SUCCEEDED, or FAILED for the failing segment definition).
 A cancel at ``X`` on a job that has not ended cuts the plan at ``X``: CANCELLING from ``X`` for
-``max(50 ms, 10 % D)``, then CANCELLED (straight to CANCELLED in the "direct" variant).
+``max(50 ms, 10 % D)``, then CANCELLED (straight to CANCELLED in the "direct" variant). A cancel accepted at
+``X`` with a delay ``d`` (the ``--cancel-delay`` variant: the doc's "the actual deletion ... is asynchronous")
+cuts the plan at ``X + d`` instead: until then the job goes on as planned, except that it no longer ends on
+its own (a cancel that was accepted is never lost to a job finishing in the meantime).
 
 Nothing here reads a clock or a database: :func:`progress_at` answers "where is this job at time t", and the
 store persists the answer. Because the answer depends only on the stored times, a restarted server resumes
@@ -118,18 +121,26 @@ def cancelling_ms(duration_ms: int) -> int:
 
 
 def cancel(
-    timeline: Timeline, now_ms: int, *, direct: bool = False, even_finished: bool = False
+    timeline: Timeline,
+    now_ms: int,
+    *,
+    direct: bool = False,
+    even_finished: bool = False,
+    delay_ms: int = 0,
 ) -> Timeline | None:
-    """The timeline after a cancel at ``now_ms``, or None when the cancel changes nothing.
+    """The timeline after a cancel at ``now_ms`` that takes effect ``delay_ms`` later, or None when the
+    cancel changes nothing.
 
-    A job that is CANCELLING or has ended is left alone (``even_finished`` breaks that rule for the
-    ``cancel-changes-finished`` fault, and only for SUCCEEDED jobs).
+    A job that is CANCELLING, has ended, or whose cancel is pending is left alone (``even_finished`` breaks
+    that rule for the ``cancel-changes-finished`` fault, and only for SUCCEEDED jobs).
     """
+    if timeline.cancel_ms is not None:  # cancelled already, or a cancel is pending
+        return None
     current = progress_at(timeline, now_ms)
     if current.status == Status.CANCELLING or current.status == Status.CANCELLED:
         return None
     if current.finished and not (even_finished and current.status == Status.SUCCEEDED):
         return None
-    at_ms = max(now_ms, current.since_ms)
+    at_ms = max(now_ms, current.since_ms) + max(delay_ms, 0)
     done_ms = at_ms if direct else at_ms + cancelling_ms(timeline.duration_ms)
     return replace(timeline, cancel_ms=at_ms, cancelled_ms=done_ms)

@@ -11,6 +11,16 @@ property   repeatable; ``path==value`` (dotted path) or ``array~key==value`` (an
 
 Any other value is refused with the reason in :class:`QueryError`. Unknown parameters are ignored.
 
+Three variants (:class:`QueryRules`, all conformant) change that:
+
+- ``--lenient-query``: an invalid value of ``start``, ``limit``, ``status`` or ``sort`` is not refused but
+  read as :data:`LENIENT_RULES` says (ignored or clamped). A ``property`` that is in neither form, and a
+  parameter given twice, are still refused.
+- ``--refuse-filter-paths`` (ERRATA E-25): ``property`` filters only on :data:`REFUSING_FILTER_PATHS`; a
+  filter on any other path is refused with 400.
+- ``--refuse-sort-attributes`` (ERRATA E-14): ``sort`` only on :data:`REFUSING_SORT_KEYS`; a sort on any other
+  attribute is refused with 400, also under ``--lenient-query``.
+
 A property filter on a field the store holds as rendered (:data:`STORED_FIELDS`: the ones a crowded sandbox is
 searched by) is answered by the store, in SQL, as a :class:`~conformance.reference.store.Match`; the others
 run on the rendered jobs. Both give the same answer: those fields are rendered exactly as stored, as strings.
@@ -26,12 +36,26 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.reference.lifecycle import Status
+from conformance.reference.settings import ServerSettings
 from conformance.reference.store import Match, MatchField, Order, SortKey
 
 DEFAULT_LIMIT = 20
 SORT_KEYS: tuple[SortKey, ...] = ("creationTime", "updateTime", "status", "id")
+#: ``--refuse-sort-attributes``: the only attributes a listing sorts on.
+REFUSING_SORT_KEYS: tuple[SortKey, ...] = ("creationTime", "updateTime")
+
+#: ``--lenient-query``: how each invalid value is read instead of being refused with 400.
+LENIENT_RULES: Mapping[str, str] = {
+    "start": "not an integer (start=abc): 0; below 0 (start=-1): 0",
+    "limit": "not an integer (limit=abc): the default, 20; below 1 (limit=0, limit=-1): 1",
+    "status": "not one of the seven statuses (status=DONE, status=new): no job matches, an empty page",
+    "sort": "empty (sort=), without a colon, of a direction other than asc or desc (creationTime:up), or on "
+    "an attribute the server does not sort on (foo:asc): ignored, the default order (an attribute is still "
+    "refused under --refuse-sort-attributes)",
+}
 
 _INTEGER = re.compile(r"[0-9]+")
+_NEGATIVE = re.compile(r"-[0-9]+")
 # As in the OpenAPI document: a dotted path, optionally ~key for arrays, then == and a non-empty value.
 _FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)(?:~([A-Za-z_][A-Za-z0-9_]*))?==(.+)")
 _SINGLE_VALUED = ("start", "limit", "status", "sort")
@@ -45,6 +69,32 @@ STORED_FIELDS: Mapping[tuple[tuple[str, ...], tuple[str, ...] | None], MatchFiel
     (("sandbox", "sandboxName"), None): "sandbox",
     (("segments",), ("segmentId",)): "segment",
 }
+
+
+FilterPath = tuple[tuple[str, ...], tuple[str, ...] | None]
+
+#: ``--refuse-filter-paths``: the only ``property`` paths a listing filters on (``path`` and ``key``).
+REFUSING_FILTER_PATHS: frozenset[FilterPath] = frozenset(
+    {(("segments",), ("segmentId",)), (("status",), None)}
+)
+
+
+@dataclass(frozen=True)
+class QueryRules:
+    """What a listing accepts: strict or lenient about invalid values, and the sort attributes and filter
+    paths it supports (None: any path)."""
+
+    lenient: bool = False
+    sort_keys: tuple[SortKey, ...] = SORT_KEYS
+    filter_paths: frozenset[FilterPath] | None = None
+
+    @classmethod
+    def of(cls, settings: ServerSettings) -> QueryRules:
+        return cls(
+            lenient=settings.lenient_query,
+            sort_keys=REFUSING_SORT_KEYS if settings.refuse_sort_attributes else SORT_KEYS,
+            filter_paths=REFUSING_FILTER_PATHS if settings.refuse_filter_paths else None,
+        )
 
 
 class QueryError(ValueError):
@@ -61,7 +111,8 @@ class PropertyFilter:
     value: str
 
     @classmethod
-    def parse(cls, text: str) -> PropertyFilter:
+    def parse(cls, text: str, paths: frozenset[FilterPath] | None = None) -> PropertyFilter:
+        """The filter ``text`` (``paths``: the only paths supported; None: any)."""
         match = _FILTER.fullmatch(text)
         if match is None:
             raise QueryError(
@@ -69,7 +120,14 @@ class PropertyFilter:
                 f"a non-empty value); got {text!r}"
             )
         path, key, value = match.groups()
-        return cls(text=text, path=tuple(path.split(".")), key=None if key is None else (key,), value=value)
+        parsed = cls(text=text, path=tuple(path.split(".")), key=None if key is None else (key,), value=value)
+        if paths is not None and (parsed.path, parsed.key) not in paths:
+            supported = ", ".join(sorted(_path_text(p) for p in paths))
+            raise QueryError(
+                f"property filters are supported on {supported} only; got {text!r} "
+                f"(on {_path_text((parsed.path, parsed.key))})"
+            )
+        return parsed
 
     def stored_match(self) -> Match | None:
         """The same filter as the store answers it, when it can (see :data:`STORED_FIELDS`)."""
@@ -88,7 +146,8 @@ class PropertyFilter:
 
 @dataclass(frozen=True)
 class ListQuery:
-    """A validated listing query. ``order`` is None when the request did not ask for one."""
+    """A validated listing query. ``order`` is None when the request did not ask for one (or the lenient
+    rules ignored it); ``unknown_status`` is the status value no job has (lenient rules only)."""
 
     start: int = 0
     limit: int = DEFAULT_LIMIT
@@ -96,17 +155,21 @@ class ListQuery:
     order: Order | None = None
     sort_text: str | None = None
     properties: tuple[PropertyFilter, ...] = ()
+    unknown_status: str | None = None
 
-    def next_href(self, next_start: int) -> str:
-        """The link to the page from ``next_start``: same size, same filters, same order."""
+    def next_href(self, next_start: int, base: str = "") -> str:
+        """The link to the page from ``next_start``: same size, same filters, same order (``base``: what
+        comes before ``/segment/jobs``, a path prefix or an origin)."""
         params: list[tuple[str, str]] = [("start", str(next_start)), ("limit", str(self.limit))]
         if self.status is not None:
             params.append(("status", self.status.value))
+        elif self.unknown_status is not None:
+            params.append(("status", self.unknown_status))
         if self.sort_text is not None:
             params.append(("sort", self.sort_text))
         params.extend(("property", f.text) for f in self.properties)
         query = "&".join(f"{name}={quote(value, safe=':~')}" for name, value in params)
-        return f"/segment/jobs?{query}"
+        return f"{base}/segment/jobs?{query}"
 
 
 def split_filters(filters: Sequence[PropertyFilter]) -> tuple[list[Match], list[PropertyFilter]]:
@@ -122,61 +185,86 @@ def split_filters(filters: Sequence[PropertyFilter]) -> tuple[list[Match], list[
     return stored, rendered
 
 
-def parse_query(items: Sequence[tuple[str, str]], *, max_limit: int) -> ListQuery:
-    """Validate the query parameters of a listing (as ``(name, value)`` pairs, in order)."""
+def parse_query(
+    items: Sequence[tuple[str, str]], *, max_limit: int, rules: QueryRules = QueryRules()
+) -> ListQuery:
+    """Validate the query parameters of a listing (as ``(name, value)`` pairs, in order) by ``rules``."""
     single: dict[str, str] = {}
     properties: list[PropertyFilter] = []
     for name, value in items:
         if name == "property":
-            properties.append(PropertyFilter.parse(value))
+            properties.append(PropertyFilter.parse(value, rules.filter_paths))
         elif name in _SINGLE_VALUED:
             if name in single:
                 raise QueryError(f"{name} is given more than once")
             single[name] = value
 
-    start = _integer(single, "start", default=0, minimum=0)
-    limit = min(_integer(single, "limit", default=DEFAULT_LIMIT, minimum=1), max_limit)
+    lenient = rules.lenient
+    start = _integer(single, "start", default=0, minimum=0, lenient=lenient)
+    limit = min(_integer(single, "limit", default=DEFAULT_LIMIT, minimum=1, lenient=lenient), max_limit)
     status = None
+    unknown_status = None
     if "status" in single:
         try:
             status = Status(single["status"])
         except ValueError:
-            allowed = ", ".join(s.value for s in Status)
-            raise QueryError(f"status must be one of {allowed}, got {single['status']!r}") from None
+            if not lenient:
+                allowed = ", ".join(s.value for s in Status)
+                raise QueryError(f"status must be one of {allowed}, got {single['status']!r}") from None
+            unknown_status = single["status"]
     order = None
     if "sort" in single:
-        order = _order(single["sort"])
+        order = _order(single["sort"], rules)
     return ListQuery(
         start=start,
         limit=limit,
         status=status,
         order=order,
-        sort_text=single.get("sort"),
+        sort_text=None if order is None else single["sort"],
         properties=tuple(properties),
+        unknown_status=unknown_status,
     )
 
 
-def _integer(single: Mapping[str, str], name: str, *, default: int, minimum: int) -> int:
+def _integer(single: Mapping[str, str], name: str, *, default: int, minimum: int, lenient: bool) -> int:
     if name not in single:
         return default
     text = single[name]
     if not _INTEGER.fullmatch(text):
+        if lenient and _NEGATIVE.fullmatch(text):
+            return minimum
+        if lenient:
+            return default
         raise QueryError(f"{name} must be an integer >= {minimum}, got {text!r}")
     # Beyond 18 digits the exact value makes no difference (no page is that large or that far): cap it.
     value = int(text) if len(text) <= 18 else _HUGE
     if value < minimum:
+        if lenient:
+            return minimum
         raise QueryError(f"{name} must be an integer >= {minimum}, got {text!r}")
     return value
 
 
-def _order(text: str) -> Order:
+def _order(text: str, rules: QueryRules) -> Order | None:
+    """The order ``sort`` asks for; None when the lenient rules ignore it."""
     attribute, colon, direction = text.partition(":")
-    if not colon or attribute not in SORT_KEYS or direction not in ("asc", "desc"):
-        raise QueryError(
-            f"sort must be <attribute>:asc or <attribute>:desc with attribute one of "
-            f"{', '.join(SORT_KEYS)}; got {text!r}"
-        )
-    return Order(key=attribute, descending=direction == "desc")
+    well_formed = bool(colon) and direction in ("asc", "desc")
+    if well_formed and attribute in rules.sort_keys:
+        return Order(key=attribute, descending=direction == "desc")
+    keys = ", ".join(rules.sort_keys)
+    if well_formed and rules.sort_keys != SORT_KEYS:  # --refuse-sort-attributes, lenient or not
+        raise QueryError(f"sort is supported on {keys} only; got {text!r}")
+    if rules.lenient:
+        return None
+    raise QueryError(
+        f"sort must be <attribute>:asc or <attribute>:desc with attribute one of {keys}; got {text!r}"
+    )
+
+
+def _path_text(path: FilterPath) -> str:
+    """A filter path as the ``property`` parameter writes it: ``a.b`` or ``array~key``."""
+    dotted, key = path
+    return ".".join(dotted) + ("" if key is None else "~" + ".".join(key))
 
 
 def _resolve(value: Any, path: tuple[str, ...]) -> Any:

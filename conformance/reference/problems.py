@@ -18,7 +18,9 @@ _KINDS: Mapping[int, tuple[str, str]] = {
     404: ("NotFoundError", "not-found"),
     405: ("MethodNotAllowedError", "method-not-allowed"),
     413: ("ContentTooLargeError", "content-too-large"),
+    429: ("TooManyRequestsError", "too-many-requests"),
     500: ("InternalServerError", "internal-error"),
+    503: ("ServiceUnavailableError", "service-unavailable"),
 }
 
 

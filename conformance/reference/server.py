@@ -298,6 +298,8 @@ def _config(
         log_level="warning",
         access_log=access_log,
         server_header=False,
+        # variant idle_close_seconds (uvicorn's own default, 5 s, otherwise)
+        timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]
     )
 
 

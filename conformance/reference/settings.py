@@ -7,10 +7,25 @@ all conformant), switch on deliberate faults (see :mod:`conformance.reference.fa
 sandboxes the way a shared one is crowded: ``preload`` old finished jobs in each sandbox at start-up (see
 :mod:`conformance.reference.preload`) and, with ``background_create_seconds``, another client creating jobs
 for the server's whole life (see :mod:`conformance.reference.background`).
+
+The variants use the latitude the doc (and HTTP) leave a server, each off by default:
+
+======================  ====================================================================================
+query                   ``lenient_query`` (invalid values ignored or clamped, :data:`.listing.LENIENT_RULES`),
+                        ``refuse_filter_paths`` and ``refuse_sort_attributes`` (ERRATA E-25, E-14)
+bulk-get                ``bulk_unknown``: unknown ids omitted, or listed as one of two error entry shapes
+asynchronous effects    ``cancel_delay_seconds`` (a cancel applied later), ``delete_cancelled_seconds``
+                        (cancelled jobs removed later), ``listing_lag_seconds`` (listings behind GET)
+"later, please"         ``throttle_every`` (429) and ``unavailable_every`` (503), with ``Retry-After: 1``
+HTTP                    ``connection_close``, ``idle_close_seconds``, ``gzip``, ``chunked``, ``path_prefix``,
+                        ``absolute_links`` (see :mod:`conformance.reference.middleware`)
+======================  ====================================================================================
 """
 
 from __future__ import annotations
 
+import math
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +46,8 @@ DEFAULT_SEGMENT_IDS = (
 DEFAULT_FAILING_SEGMENT_ID = "9a1fa11e-d000-4bad-8000-00000000fa11"
 DEFAULT_JOB_SECONDS = 1.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: How long an idle keep-alive connection stays open without ``idle_close_seconds`` (uvicorn's default).
+DEFAULT_KEEP_ALIVE_SECONDS = 5.0
 
 #: The environment variables :meth:`ServerSettings.from_env` reads, with their local defaults.
 ENVIRONMENT: Mapping[str, str] = {
@@ -46,7 +63,12 @@ ENVIRONMENT: Mapping[str, str] = {
 # Sandbox ids are derived from the org and the name, so they stay the same across restarts.
 _SANDBOX_NAMESPACE = uuid.UUID("5e6a1b1e-0d0c-4c1e-9a53-5a4db0c0ffee")
 
-BulkUnknown = Literal["omit", "error"]
+BulkUnknown = Literal["omit", "error", "error-object"]
+BULK_UNKNOWN_CHOICES: tuple[BulkUnknown, ...] = ("omit", "error", "error-object")
+
+#: A path prefix the API may be served under: ``/segment`` ... segments of URL-safe characters, no slash at
+#: the end (``/data/core/ups``).
+PATH_PREFIX_PATTERN = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 SortOrder = Literal["asc", "desc"]
 
 
@@ -103,7 +125,9 @@ class ServerSettings:
     job_seconds: float = DEFAULT_JOB_SECONDS
     #: The SQLite file; ``":memory:"`` keeps the jobs in memory (tests only: nothing survives).
     db_path: str = ":memory:"
-    #: Variant: bulk-get omits unknown ids from ``results`` ("omit") or lists them as 404 entries ("error").
+    #: Variant: bulk-get omits unknown ids from ``results`` ("omit"), lists them as 404 problem entries
+    #: ("error": ``{"id", "status": 404, "title", "detail"}``) or as nested error objects ("error-object":
+    #: ``{"id", "error": {"status": 404, "message": "not found"}}``).
     bulk_unknown: BulkUnknown = "omit"
     #: Variant: cancel moves a job straight to CANCELLED instead of through CANCELLING.
     cancel_direct: bool = False
@@ -121,6 +145,34 @@ class ServerSettings:
     preload: int = 0
     #: Another client creates a job in each sandbox every that many seconds (None: nobody does).
     background_create_seconds: float | None = None
+    #: Variant: invalid query values of a listing are ignored or clamped instead of refused with 400.
+    lenient_query: bool = False
+    #: Variant: ``property`` filters only on ``segments~segmentId`` and ``status``; others refused with 400.
+    refuse_filter_paths: bool = False
+    #: Variant: ``sort`` only on creationTime and updateTime; other attributes refused with 400.
+    refuse_sort_attributes: bool = False
+    #: Variant: a cancel answers 204 at once but takes effect (CANCELLING, CANCELLED) that many seconds later.
+    cancel_delay_seconds: float = 0.0
+    #: Variant: a job is removed that many seconds after it reached CANCELLED (None: kept for ever).
+    delete_cancelled_seconds: float | None = None
+    #: Variant: listings show each job as it was that many seconds ago (GET and bulk-get are current).
+    listing_lag_seconds: float = 0.0
+    #: Variant: every Nth request of the server's life is answered 429 with ``Retry-After: 1`` (None: none).
+    throttle_every: int | None = None
+    #: Variant: every Nth request of the server's life is answered 503 with ``Retry-After: 1`` (None: none).
+    unavailable_every: int | None = None
+    #: Variant (HTTP): every answer carries ``Connection: close`` and the server closes the connection.
+    connection_close: bool = False
+    #: Variant (HTTP): idle keep-alive connections are closed after that many seconds (None: the default 5).
+    idle_close_seconds: float | None = None
+    #: Variant (HTTP): bodies are gzip-encoded when the request accepts it.
+    gzip: bool = False
+    #: Variant (HTTP): bodies are sent with ``Transfer-Encoding: chunked`` (none on 204).
+    chunked: bool = False
+    #: Variant (HTTP): the API is served under this path (e.g. ``/data/core/ups``), its links carry it.
+    path_prefix: str = ""
+    #: Variant (HTTP): ``_links`` hrefs are absolute URLs of the request's origin instead of paths.
+    absolute_links: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -138,8 +190,8 @@ class ServerSettings:
             problems.append(f"the failing segment id {self.failing_segment_id!r} is also a succeeding one")
         if not self.job_seconds > 0:
             problems.append(f"job_seconds must be > 0, got {self.job_seconds!r}")
-        if self.bulk_unknown not in ("omit", "error"):
-            problems.append(f"bulk_unknown must be 'omit' or 'error', got {self.bulk_unknown!r}")
+        if self.bulk_unknown not in BULK_UNKNOWN_CHOICES:
+            problems.append(f"bulk_unknown must be one of {BULK_UNKNOWN_CHOICES}, got {self.bulk_unknown!r}")
         if self.default_order not in ("asc", "desc"):
             problems.append(f"default_order must be 'asc' or 'desc', got {self.default_order!r}")
         if self.max_limit < 1:
@@ -151,6 +203,26 @@ class ServerSettings:
         interval = self.background_create_seconds
         if interval is not None and not 0 < interval < float("inf"):
             problems.append(f"background_create_seconds must be > 0 and finite, got {interval!r}")
+        for name in ("cancel_delay_seconds", "listing_lag_seconds", "delete_cancelled_seconds"):
+            seconds = getattr(self, name)
+            if seconds is not None and not (_is_number(seconds) and 0 <= seconds < math.inf):
+                problems.append(f"{name} must be >= 0 and finite, got {seconds!r}")
+        idle = self.idle_close_seconds
+        if idle is not None and not (_is_number(idle) and 0 < idle < math.inf):
+            problems.append(f"idle_close_seconds must be > 0 and finite, got {idle!r}")
+        for name in ("throttle_every", "unavailable_every"):
+            every = getattr(self, name)
+            if every is not None and not (
+                isinstance(every, int) and not isinstance(every, bool) and every >= 2
+            ):
+                problems.append(
+                    f"{name} must be an integer >= 2 (1 would refuse every request), got {every!r}"
+                )
+        if self.path_prefix and not PATH_PREFIX_PATTERN.fullmatch(self.path_prefix):
+            problems.append(
+                f"path_prefix must be empty or /segment/... (letters, digits, . _ ~ -; no / at the end), "
+                f"got {self.path_prefix!r}"
+            )
         unknown = sorted(self.faults - FAULTS.keys())
         if unknown:
             problems.append(f"unknown faults {unknown}; known: {sorted(FAULTS)}")
@@ -189,6 +261,11 @@ class ServerSettings:
     def knows_segment(self, segment_id: str) -> bool:
         return segment_id in self.segment_ids or segment_id == self.failing_segment_id
 
+    @property
+    def keep_alive_seconds(self) -> float:
+        """How long an idle keep-alive connection stays open."""
+        return DEFAULT_KEEP_ALIVE_SECONDS if self.idle_close_seconds is None else self.idle_close_seconds
+
     def describe(self) -> list[str]:
         """Human-readable lines of the settings that matter; credentials are masked."""
         lines = [
@@ -214,11 +291,66 @@ class ServerSettings:
                 else f"creates a job per sandbox every {self.background_create_seconds:g} s"
             ),
         ]
+        lines += self._describe_latitude()
         if self.faults:
             lines.append(
                 "FAULTS         " + ", ".join(sorted(self.faults)) + "  (deliberately non-conformant)"
             )
         return lines
+
+    def _describe_latitude(self) -> list[str]:
+        """The lines of the query, timing and HTTP variants (all conformant)."""
+        refused = " (others refused with 400)"
+        sort_keys = (
+            "creationTime, updateTime" + refused
+            if self.refuse_sort_attributes
+            else "creationTime, updateTime, status, id"
+        )
+        filters = "segments~segmentId, status" + refused if self.refuse_filter_paths else "any path"
+        query = (
+            "lenient (invalid values ignored or clamped)" if self.lenient_query else "invalid values refused"
+        )
+        cancel = f"{self.cancel_delay_seconds:g} s after the 204" if self.cancel_delay_seconds else "at once"
+        cancelled = (
+            "kept"
+            if self.delete_cancelled_seconds is None
+            else f"removed {self.delete_cancelled_seconds:g} s after reaching CANCELLED"
+        )
+        listings = (
+            f"show jobs as they were {self.listing_lag_seconds:g} s ago"
+            if self.listing_lag_seconds
+            else "show jobs as they are"
+        )
+        refusing = [
+            f"request {every}, {2 * every}, ... answered {status} (Retry-After: 1)"
+            for every, status in ((self.throttle_every, 429), (self.unavailable_every, 503))
+            if every is not None
+        ]
+        connections = (
+            "closed after every answer (Connection: close)"
+            if self.connection_close
+            else f"keep-alive, closed after {self.keep_alive_seconds:g} s idle"
+        )
+        encodings = [
+            name for name, on in (("gzip when accepted", self.gzip), ("chunked", self.chunked)) if on
+        ]
+        links = "absolute URLs of the request's origin" if self.absolute_links else "paths"
+        return [
+            f"query values   {query}",
+            f"sort on        {sort_keys}",
+            f"filter on      {filters}",
+            f"cancel applied {cancel}",
+            f"cancelled jobs {cancelled}",
+            f"listings       {listings}",
+            "load           " + ("; ".join(refusing) if refusing else "every request served"),
+            f"connections    {connections}",
+            "bodies         " + (", ".join(encodings) if encodings else "identity, with Content-Length"),
+            f"served under   {self.path_prefix or '/'} (links are {links})",
+        ]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def mask(secret: str) -> str:

@@ -13,6 +13,17 @@ A listing stays cheap in a crowded sandbox (thousands of jobs): before it, only 
 (not SUCCEEDED, FAILED or CANCELLED) are advanced; its filters (status, and each :class:`Match` the listing
 hands over) and its order run in SQL on indexes of the scope, so only the page is read and rendered.
 Preloaded jobs (:meth:`Store.add_finished`) go in with one ``executemany``, skipping ids already stored.
+
+Two variants change what the operations see, both as a function of the time an operation happens at:
+
+- ``remove_cancelled_after_ms`` (``--delete-cancelled``): every operation first deletes, in its own
+  transaction, the jobs that reached CANCELLED at least that long ago (by their timeline: whether or not
+  anyone saw them CANCELLED), so a removed job is gone from get, cancel, list and bulk-get at once
+  (preloaded CANCELLED jobs, cancelled long ago, included).
+- ``lag_ms`` of :meth:`Store.select` (``--listing-lag``): the listing sees every job as it was ``lag_ms``
+  earlier. Only the jobs whose status changed within that window differ from what is stored; their earlier
+  status and updateTime replace the stored ones (a ``WITH`` view over ``jobs``), so filters, order and paging
+  still run in SQL. Nothing is persisted from that view.
 """
 
 from __future__ import annotations
@@ -136,13 +147,18 @@ class Order:
 class Store:
     """The jobs of every org and sandbox. Thread-safe; close it when done."""
 
-    def __init__(self, path: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, path: str, clock: Callable[[], float], *, remove_cancelled_after_ms: int | None = None
+    ) -> None:
         self._clock = clock
+        self._remove_cancelled_after_ms = remove_cancelled_after_ms
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(_SCHEMA)
+        if remove_cancelled_after_ms is not None:
+            self._db.execute("CREATE INDEX IF NOT EXISTS jobs_by_cancelled ON jobs (cancelled_ms)")
 
     def close(self) -> None:
         with self._lock:
@@ -226,18 +242,27 @@ class Store:
         return found
 
     def cancel(
-        self, scope: Scope, job_id: str, *, direct: bool = False, even_finished: bool = False
+        self,
+        scope: Scope,
+        job_id: str,
+        *,
+        direct: bool = False,
+        even_finished: bool = False,
+        delay_ms: int = 0,
     ) -> JobRecord | None:
         """Cancel the job if it has not ended and is not already cancelling; None when there is no such job.
 
-        The returned record shows the job after the cancel (unchanged when the cancel changed nothing).
+        The cancel takes effect ``delay_ms`` after now (see :func:`.lifecycle.cancel`). The returned record
+        shows the job after the cancel (unchanged when the cancel changed nothing, or has not taken effect).
         """
         with self._transaction() as now_ms:
             row = self._select_one(scope, job_id)
             if row is None:
                 return None
             record = self._advance(row, now_ms)
-            timeline = lifecycle.cancel(record.timeline, now_ms, direct=direct, even_finished=even_finished)
+            timeline = lifecycle.cancel(
+                record.timeline, now_ms, direct=direct, even_finished=even_finished, delay_ms=delay_ms
+            )
             if timeline is None:
                 return record
             progress = lifecycle.progress_at(timeline, max(now_ms, record.update_ms))
@@ -266,11 +291,20 @@ class Store:
         start: int = 0,
         limit: int | None = None,
         matches: Sequence[Match] = (),
+        lag_ms: int = 0,
     ) -> tuple[int, list[JobRecord]]:
         """The number of jobs in ``scope`` (with that status, if given, and meeting every match) and the
-        ``limit`` of them from ``start`` in ``order`` (all of them from ``start`` when ``limit`` is None)."""
+        ``limit`` of them from ``start`` in ``order`` (all of them from ``start`` when ``limit`` is None).
+
+        With ``lag_ms``, every job is seen (filtered, ordered, returned) as it was ``lag_ms`` ago; a job
+        created since is seen NEW."""
         with self._transaction() as now_ms:
             self._advance_scope(scope, now_ms)
+            view: str = ""
+            view_params: list[object] = []
+            if lag_ms > 0:
+                view, view_params = self._lagged_view(scope, now_ms - lag_ms)
+            source = "viewed" if view else "jobs"
             where, params = _scope_clause(scope)
             if status is not None:
                 where += " AND status = ?"
@@ -279,26 +313,35 @@ class Store:
                 clause, values = match.clause()
                 where += f" AND {clause}"
                 params.extend(values)
-            count_sql = f"SELECT COUNT(*) FROM jobs WHERE {where}"  # noqa: S608
-            (total,) = self._db.execute(count_sql, params).fetchone()
+            count_sql = f"{view}SELECT COUNT(*) FROM {source} WHERE {where}"  # noqa: S608
+            (total,) = self._db.execute(count_sql, [*view_params, *params]).fetchone()
             direction = "DESC" if order.descending else "ASC"
             column = _SORT_COLUMNS[order.key]
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE {where} "  # noqa: S608
+                f"{view}SELECT {_COLUMNS} FROM {source} WHERE {where} "  # noqa: S608
                 f"ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?",
-                [*params, -1 if limit is None else limit, min(start, 2**62)],
+                [*view_params, *params, -1 if limit is None else limit, min(start, 2**62)],
             ).fetchall()
+            if view:
+                return int(total), [_record_at(row, now_ms - lag_ms) for row in rows]
             return int(total), [self._advance(row, now_ms) for row in rows]
 
     # -- internals --------------------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[int]:
-        """One immediate transaction, yielding the time (epoch ms) the operation happens at."""
+        """One immediate transaction, yielding the time (epoch ms) the operation happens at; the jobs due for
+        removal (``remove_cancelled_after_ms``) are gone first."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield int(self._clock() * 1000)
+                now_ms = int(self._clock() * 1000)
+                if self._remove_cancelled_after_ms is not None:
+                    self._db.execute(
+                        "DELETE FROM jobs WHERE cancelled_ms <= ?",
+                        (now_ms - self._remove_cancelled_after_ms,),
+                    )
+                yield now_ms
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -311,6 +354,30 @@ class Store:
             [job_id, *params],
         ).fetchone()
         return row
+
+    def _lagged_view(self, scope: Scope, view_ms: int) -> tuple[str, list[object]]:
+        """A ``WITH`` clause defining ``viewed``: the jobs as they were at ``view_ms`` (after the scope has
+        been advanced to now). Only the jobs that changed after ``view_ms`` read otherwise than stored."""
+        where, params = _scope_clause(scope)
+        recent = self._db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE {where} AND update_ms > ?",  # noqa: S608
+            [*params, view_ms],
+        ).fetchall()
+        if not recent:
+            return "", []
+        earlier = [_record_at(row, view_ms) for row in recent]
+        values = ", ".join("(?, ?, ?)" for _ in earlier)
+        view = (
+            f"WITH earlier (earlier_id, earlier_status, earlier_update_ms) AS (VALUES {values}), "  # noqa: S608
+            f"viewed AS (SELECT seq, id, org, sandbox, segment_ids, created_ms, duration_ms, outcome, "
+            f"cancel_ms, cancelled_ms, COALESCE(earlier_status, status) AS status, "
+            f"COALESCE(earlier_update_ms, update_ms) AS update_ms "
+            f"FROM jobs LEFT JOIN earlier ON earlier_id = id) "
+        )
+        view_params: list[object] = []
+        for record in earlier:
+            view_params += [record.id, record.status.value, record.update_ms]
+        return view, view_params
 
     def _advance_scope(self, scope: Scope, now_ms: int) -> None:
         """Persist the transitions due for every job of ``scope`` that has not ended (before filtering
@@ -361,6 +428,20 @@ class Store:
                     (progress.status.value, progress.since_ms, job_id, stored.value),
                 )
         return JobRecord(job_id, org, sandbox, tuple(json.loads(segment_ids)), timeline, progress)
+
+
+def _record_at(row: _Row, at_ms: int) -> JobRecord:
+    """The job of ``row`` as it was (or will be) at ``at_ms``, computed from its timeline alone."""
+    job_id, org, sandbox, segment_ids, created, duration, outcome, cancel_ms, cancelled_ms, _, _ = row
+    timeline = Timeline(
+        created_ms=created,
+        duration_ms=duration,
+        outcome=None if outcome is None else Status(outcome),
+        cancel_ms=cancel_ms,
+        cancelled_ms=cancelled_ms,
+    )
+    progress = lifecycle.progress_at(timeline, at_ms)
+    return JobRecord(job_id, org, sandbox, tuple(json.loads(segment_ids)), timeline, progress)
 
 
 def _scope_clause(scope: Scope) -> tuple[str, list[str]]:

@@ -426,6 +426,87 @@ HONEST_VARIANTS: tuple[HonestVariant, ...] = (
     ),
 )
 
+#: The latitude the doc and HTTP leave a server (issue 13), one honest variant per flag: invalid query values
+#: ignored, unsupported filter paths and sort attributes refused, another shape of bulk-get error entry,
+#: effects that come later, "later, please" answers, and the HTTP a real gateway speaks. Conformant, every
+#: one; not yet in HONEST_VARIANTS (the suite is being taught to accept them).
+LATITUDE_VARIANTS: tuple[HonestVariant, ...] = (
+    HonestVariant(
+        "lenient-query",
+        ("--lenient-query",),
+        note="sort= or creationTime:up ignored, limit=0/-1 clamped to 1, limit=abc the default, start=-1 "
+        "read as 0, an unknown status an empty page",
+    ),
+    HonestVariant(
+        "refuse-filter-paths",
+        ("--refuse-filter-paths",),
+        note="property filters only on segments~segmentId and status; id, sandbox.sandboxName ... refused "
+        "with 400 (ERRATA E-25)",
+    ),
+    HonestVariant(
+        "refuse-sort-attributes",
+        ("--refuse-sort-attributes",),
+        note="sort only on creationTime and updateTime; id and status refused with 400 (ERRATA E-14)",
+    ),
+    HonestVariant(
+        "bulk-unknown-error-object",
+        ("--bulk-unknown", "error-object"),
+        note='unknown ids listed as {"id", "error": {"status": 404, "message": "not found"}}',
+    ),
+    HonestVariant(
+        "cancel-delay",
+        ("--cancel-delay", "0.6"),
+        note="a cancel answers 204 at once and takes effect 0.6 s later (the doc: deletion is asynchronous)",
+    ),
+    HonestVariant(
+        "delete-cancelled",
+        ("--delete-cancelled", "0.5"),
+        note="a job is gone (404 from GET and cancel, absent from list and bulk-get) 0.5 s after CANCELLED",
+    ),
+    HonestVariant(
+        "listing-lag",
+        ("--listing-lag", "1"),
+        note="listings show jobs as they were 1 s ago (a new job NEW); GET and bulk-get are current",
+    ),
+    HonestVariant(
+        "throttle-every-6",
+        ("--throttle-every", "6"),
+        note="every 6th request answered 429 with Retry-After: 1",
+    ),
+    HonestVariant(
+        "unavailable-every-20",
+        ("--unavailable-every", "20"),
+        note="every 20th request answered 503 with Retry-After: 1",
+    ),
+    HonestVariant(
+        "connection-close",
+        ("--connection-close",),
+        note="every answer carries Connection: close and the server closes the connection",
+    ),
+    HonestVariant(
+        "idle-close-1",
+        ("--idle-close", "1"),
+        note="keep-alive connections closed by the server after 1 s idle",
+    ),
+    HonestVariant("gzip", ("--gzip",), note="bodies gzip-encoded when the client accepts gzip"),
+    HonestVariant(
+        "chunked",
+        ("--chunked",),
+        note="bodies sent with Transfer-Encoding: chunked (no Content-Length), none on 204",
+    ),
+    HonestVariant(
+        "path-prefix",
+        ("--path-prefix", "/data/core/ups"),
+        note="the API served under /data/core/ups, and the hrefs of _links carry it; the run's --base-url "
+        "is the server's URL followed by /data/core/ups",
+    ),
+    HonestVariant(
+        "absolute-links",
+        ("--absolute-links",),
+        note="the hrefs of _links (next, checkStatus, cancel) are absolute URLs of the server's origin",
+    ),
+)
+
 #: Shared, busy, crowded sandboxes: thousands of older jobs of every status, another client creating jobs
 #: while the run goes on, and pages clamped small. Honest too: the suite must judge each conformant.
 CROWDED_VARIANTS: tuple[HonestVariant, ...] = (

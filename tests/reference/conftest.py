@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -60,7 +61,8 @@ def auth_headers(settings: ServerSettings, sandbox: str | None = None) -> dict[s
 
 
 class Api:
-    """An httpx client for one server and one sandbox, with a method per operation."""
+    """An httpx client for one server and one sandbox, with a method per operation. Its base URL is the
+    API's: the server's, followed by the path prefix when the server has one (``path_prefix``)."""
 
     def __init__(
         self, server: ThreadedServer, settings: ServerSettings, clock: FakeClock | None, sandbox: str
@@ -68,9 +70,9 @@ class Api:
         self.server = server
         self.settings = settings
         self.clock = clock
-        self.base_url = server.base_url
+        self.base_url = server.base_url + settings.path_prefix
         self.headers = auth_headers(settings, sandbox)
-        self.http = httpx.Client(base_url=server.base_url, headers=self.headers, timeout=30.0)
+        self.http = httpx.Client(base_url=self.base_url, headers=self.headers, timeout=30.0)
 
     def in_sandbox(self, sandbox: str) -> Api:
         return Api(self.server, self.settings, self.clock, sandbox)
@@ -109,15 +111,17 @@ class Api:
         return self.http.post("/segment/jobs/bulk-get", json={"ids": [{"id": i} for i in job_ids]})
 
     def walk(self, path: str = "/segment/jobs?limit=100") -> list[dict[str, Any]]:
-        """Every job of a listing, following ``_links.next.href`` from ``path``."""
+        """Every job of a listing, from ``path`` (below the base URL), following ``_links.next.href``
+        resolved against the URL of the page it came from (RFC 3986), as a browser would."""
         jobs: list[dict[str, Any]] = []
-        href: str | None = path
-        while href:
-            response = self.http.get(href)
+        url: str | None = self.base_url + path
+        while url:
+            response = self.http.get(url)
             assert response.status_code == 200, response.text
             page = response.json()
             jobs.extend(page["children"])
             href = page["_links"]["next"].get("href")
+            url = urljoin(str(response.url), href) if href else None
         return jobs
 
     @property

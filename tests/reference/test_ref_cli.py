@@ -49,6 +49,35 @@ def test_help_documents_the_crowded_sandbox_and_the_access_log(capsys: pytest.Ca
     assert '127.0.0.1:54321 - "DELETE /segment/jobs/JOB_ID HTTP/1.1" 204' in text
 
 
+def test_help_documents_every_variant_of_the_latitude(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["serve", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split()).replace("Retry- After", "Retry-After")  # wrapped
+    for option in (
+        "--lenient-query",
+        "--refuse-filter-paths",
+        "--refuse-sort-attributes",
+        "--bulk-unknown {omit,error,error-object}",
+        "--cancel-delay S",
+        "--delete-cancelled S",
+        "--listing-lag S",
+        "--throttle-every N",
+        "--unavailable-every N",
+        "--connection-close",
+        "--idle-close S",
+        "--gzip",
+        "--chunked",
+        "--path-prefix PATH",
+        "--absolute-links",
+    ):
+        assert option in text
+    assert '{"id", "error": {"status": 404, "message": "not found"}}' in text
+    assert "answered 429 with Retry-After: 1" in text and "answered 503 with Retry-After: 1" in text
+    assert "sort only on creationTime and updateTime" in text
+    assert "property filters only on segments~segmentId and status" in text
+    assert "lenient query (--lenient-query)" in text and "(limit=0, limit=-1): 1" in text
+    assert "GET and cancel answer 404, and listings and bulk-get leave it out, all at once" in text
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -66,6 +95,18 @@ def test_help_documents_the_crowded_sandbox_and_the_access_log(capsys: pytest.Ca
         ["--default-order", "random"],
         ["--fault", "no-such-fault"],
         ["--no-such-option"],
+        ["--bulk-unknown", "errors"],
+        ["--cancel-delay", "-1"],
+        ["--cancel-delay", "later"],
+        ["--delete-cancelled", "inf"],
+        ["--listing-lag", "-0.5"],
+        ["--throttle-every", "1"],
+        ["--throttle-every", "often"],
+        ["--unavailable-every", "0"],
+        ["--idle-close", "0"],
+        ["--path-prefix", "data/core/ups"],
+        ["--path-prefix", "/data core"],
+        ["--path-prefix", "/data?core"],
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,6 +120,55 @@ def test_parser_defaults() -> None:
     assert (args.bulk_unknown, args.cancel_direct, args.extra_fields) == ("omit", False, False)
     assert (args.max_limit, args.default_order, args.fault) == (100, "desc", [])
     assert (args.preload, args.background_creates, args.access_log) == (0, None, False)
+    assert (args.lenient_query, args.refuse_filter_paths) == (False, False)
+    assert args.refuse_sort_attributes is False
+    assert (args.cancel_delay, args.delete_cancelled, args.listing_lag) == (0.0, None, 0.0)
+    assert (args.throttle_every, args.unavailable_every, args.connection_close) == (None, None, False)
+    assert (args.idle_close, args.gzip, args.chunked) == (None, False, False)
+    assert (args.path_prefix, args.absolute_links) == ("", False)
+    assert build_parser().parse_args(["--path-prefix", "/data/core/ups/"]).path_prefix == "/data/core/ups"
+    assert build_parser().parse_args(["--path-prefix", "/"]).path_prefix == ""
+
+
+def test_latitude_flags_reach_the_server(tmp_path: Path) -> None:
+    args = ["--db", str(tmp_path / "j.db"), "--lenient-query", "--refuse-filter-paths"]
+    args += ["--refuse-sort-attributes", "--bulk-unknown", "error-object", "--cancel-delay", "0.2"]
+    args += ["--delete-cancelled", "0.3", "--listing-lag", "0.4", "--throttle-every", "50"]
+    args += ["--unavailable-every", "60", "--idle-close", "2", "--gzip", "--chunked"]
+    args += ["--path-prefix", "/data/core/ups", "--absolute-links"]
+    headers = {
+        "Authorization": f"Bearer {SETTINGS.access_token}",
+        "x-api-key": SETTINGS.api_key,
+        "x-gw-ims-org-id": SETTINGS.ims_org,
+        "Accept-Encoding": "gzip",
+    }
+    with start_subprocess(args, env=clean_env()) as server:
+        api = f"{server.base_url}/data/core/ups/segment/jobs"
+        with httpx.Client(headers=headers) as client:
+            job = client.post(api, json=[{"segmentId": SETTINGS.segment_ids[0]}]).json()
+            assert job["_links"]["cancel"]["href"] == f"{api}/{job['id']}"
+            page = client.get(api, params={"limit": "0", "sort": "creationTime:up"})
+            assert page.headers["content-encoding"] == "gzip"
+            assert page.headers["transfer-encoding"] == "chunked"
+            assert page.json()["_page"]["pageSize"] == 1
+            assert client.get(api, params={"sort": "id:asc"}).status_code == 400
+            assert client.get(api, params={"property": f"id=={job['id']}"}).status_code == 400
+            assert client.post(f"{api}/bulk-get", json={"ids": [{"id": "x"}]}).json()["results"]["x"] == {
+                "id": "x",
+                "error": {"status": 404, "message": "not found"},
+            }
+        log = server.log()
+    for line in (
+        "query values   lenient",
+        "cancel applied 0.2 s after the 204",
+        "cancelled jobs removed 0.3 s after reaching CANCELLED",
+        "listings       show jobs as they were 0.4 s ago",
+        "request 50, 100, ... answered 429 (Retry-After: 1); request 60, 120, ... answered 503",
+        "connections    keep-alive, closed after 2 s idle",
+        "bodies         gzip when accepted, chunked",
+        "served under   /data/core/ups (links are absolute URLs",
+    ):
+        assert line in log
 
 
 def test_crowding_flags_reach_the_server(tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ from conformance.reference.faults import is_on
 
 
 def raw_exchange(api: Any, method: str, path: str) -> tuple[bytes, bytes]:
-    """One request on a fresh connection, read to the end: the head and whatever bytes follow it."""
+    """One request on a fresh connection, read to the end: the head and whatever bytes follow it (``path``
+    below the API's base URL, which may have a path prefix)."""
     url = urlsplit(api.base_url)
     assert url.hostname is not None and url.port is not None
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {url.hostname}", "Connection: close"]
+    lines = [f"{method} {url.path}{path} HTTP/1.1", f"Host: {url.hostname}", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in api.headers.items()]
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())

@@ -100,6 +100,24 @@ def test_cancel_changes_nothing_once_finished_or_cancelling() -> None:
     assert lifecycle.cancel(cancelled, 5000) is None  # CANCELLED
 
 
+def test_a_delayed_cancel_cuts_the_plan_later_and_the_job_no_longer_ends_on_its_own() -> None:
+    timeline = lifecycle.plan(created_ms=0, duration_ms=1000, outcome=Status.SUCCEEDED)
+    pending = lifecycle.cancel(timeline, 50, delay_ms=1200)  # NEW at 50 ms; planned to end at 1000
+    assert pending is not None
+    assert [(t.status, t.at_ms) for t in pending.transitions()] == [
+        (Status.NEW, 0),
+        (Status.QUEUED, 100),
+        (Status.PROCESSING, 250),
+        (Status.CANCELLING, 1250),
+        (Status.CANCELLED, 1350),
+    ]
+    assert lifecycle.cancel(pending, 60) is None  # pending: a second cancel changes nothing
+    assert lifecycle.cancel(pending, 60, delay_ms=10) is None
+    direct = lifecycle.cancel(timeline, 50, direct=True, delay_ms=100)
+    assert direct is not None
+    assert [t.status for t in direct.transitions()] == [Status.NEW, Status.QUEUED, Status.CANCELLED]
+
+
 def test_cancel_even_finished_reopens_only_succeeded_jobs() -> None:
     succeeded = lifecycle.plan(created_ms=0, duration_ms=1000, outcome=Status.SUCCEEDED)
     reopened = lifecycle.cancel(succeeded, 1500, even_finished=True)

@@ -28,6 +28,24 @@ def test_defaults_match_the_shared_local_defaults() -> None:
     assert settings.job_seconds == 1.0
     assert (settings.bulk_unknown, settings.cancel_direct, settings.extra_fields) == ("omit", False, False)
     assert (settings.max_limit, settings.default_order, settings.faults) == (100, "desc", frozenset())
+    latitude = {
+        "lenient_query": False,
+        "refuse_filter_paths": False,
+        "refuse_sort_attributes": False,
+        "cancel_delay_seconds": 0.0,
+        "delete_cancelled_seconds": None,
+        "listing_lag_seconds": 0.0,
+        "throttle_every": None,
+        "unavailable_every": None,
+        "connection_close": False,
+        "idle_close_seconds": None,
+        "keep_alive_seconds": 5.0,
+        "gzip": False,
+        "chunked": False,
+        "path_prefix": "",
+        "absolute_links": False,
+    }
+    assert {name: getattr(settings, name) for name in latitude} == latitude
 
 
 def test_environment_overrides_and_empty_means_default() -> None:
@@ -69,6 +87,19 @@ def test_sandbox_ids_are_stable_and_distinct() -> None:
         ({"failing_segment_id": "4afe34ae-8c98-4513-8a1d-67ccaa54bc05"}, "failing segment id"),
         ({"access_token": ""}, "access_token"),
         ({"sandboxes": ()}, "sandbox"),
+        ({"bulk_unknown": "errors"}, "bulk_unknown"),
+        ({"cancel_delay_seconds": -0.1}, "cancel_delay_seconds"),
+        ({"cancel_delay_seconds": float("inf")}, "cancel_delay_seconds"),
+        ({"delete_cancelled_seconds": -1}, "delete_cancelled_seconds"),
+        ({"listing_lag_seconds": float("nan")}, "listing_lag_seconds"),
+        ({"throttle_every": 1}, "throttle_every"),
+        ({"throttle_every": 2.5}, "throttle_every"),
+        ({"unavailable_every": 0}, "unavailable_every"),
+        ({"idle_close_seconds": 0}, "idle_close_seconds"),
+        ({"path_prefix": "data/core"}, "path_prefix"),
+        ({"path_prefix": "/data/core/"}, "path_prefix"),
+        ({"path_prefix": "/data core"}, "path_prefix"),
+        ({"path_prefix": "/"}, "path_prefix"),
     ],
 )
 def test_invalid_settings_are_refused_with_the_reason(changes: dict[str, object], message: str) -> None:
@@ -89,3 +120,50 @@ def test_describe_masks_credentials() -> None:
     assert "FAULTS" not in text
     faulty = dataclasses.replace(settings, faults=frozenset({"bulk-200"}))
     assert "bulk-200" in "\n".join(faulty.describe())
+
+
+def test_describe_says_which_variants_are_on() -> None:
+    default = "\n".join(ServerSettings().describe())
+    for line in (
+        "query values   invalid values refused",
+        "cancel applied at once",
+        "cancelled jobs kept",
+        "listings       show jobs as they are",
+        "load           every request served",
+        "connections    keep-alive, closed after 5 s idle",
+        "bodies         identity, with Content-Length",
+        "served under   / (links are paths)",
+    ):
+        assert line in default
+    varied = ServerSettings(
+        lenient_query=True,
+        refuse_filter_paths=True,
+        refuse_sort_attributes=True,
+        cancel_delay_seconds=0.6,
+        delete_cancelled_seconds=0.5,
+        listing_lag_seconds=1,
+        throttle_every=6,
+        unavailable_every=20,
+        idle_close_seconds=1,
+        gzip=True,
+        chunked=True,
+        path_prefix="/data/core/ups",
+        absolute_links=True,
+    )
+    text = "\n".join(varied.describe())
+    for line in (
+        "query values   lenient (invalid values ignored or clamped)",
+        "sort on        creationTime, updateTime (others refused with 400)",
+        "filter on      segments~segmentId, status (others refused with 400)",
+        "cancel applied 0.6 s after the 204",
+        "cancelled jobs removed 0.5 s after reaching CANCELLED",
+        "listings       show jobs as they were 1 s ago",
+        "request 6, 12, ... answered 429 (Retry-After: 1); request 20, 40, ... answered 503",
+        "connections    keep-alive, closed after 1 s idle",
+        "bodies         gzip when accepted, chunked",
+        "served under   /data/core/ups (links are absolute URLs of the request's origin)",
+    ):
+        assert line in text
+    assert "FAULTS" not in text  # variants are conformant
+    closing = "\n".join(ServerSettings(connection_close=True).describe())
+    assert "connections    closed after every answer (Connection: close)" in closing
