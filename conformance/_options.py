@@ -26,6 +26,8 @@ Where each option lives:
 - ``--report-dir`` is a setting (file key ``report_dir``) with no pytest option of its own: ``run`` turns it
   into ``--segjobs-results DIR/results.json``, the only place the plugin writes to.
 - ``--segjobs-results`` exists for pytest only; ``run`` always sets it.
+- ``--plan`` and ``--json`` are switches of ``run`` alone (what it prints instead of running): no pytest
+  option, no variable, no file key.
 - ``run``'s ``-v`` and the arguments after ``--`` are pytest's own (its verbosity, anything else), so they
   live in :mod:`conformance.cli` and not here.
 
@@ -256,6 +258,21 @@ OPTIONS: tuple[Option, ...] = (
         pytest="--segjobs-config",
         env="SEGJOBS_CONFIG",
         metavar="FILE",
+        setting=False,
+    ),
+    Option(
+        "plan",
+        "print what the run would do and send nothing: the requirements and tests in and out of scope "
+        "with the reasons, the jobs it creates, a request estimate, the job timeout and the target",
+        "off",
+        flag="--plan",
+        setting=False,
+    ),
+    Option(
+        "json",
+        "with `--plan`: the plan as JSON on stdout",
+        "off",
+        flag="--json",
         setting=False,
     ),
     Option(

@@ -15,6 +15,11 @@ Jobs
     (``creates_jobs(n, shared="...")``) and the allowance counts once, at its largest. The jobs of the shared
     fleet (``@pytest.mark.fleet(*roles)``) count once per role. When ``--max-jobs`` is smaller than the sum
     the run stops before it starts, with the figure and how to narrow the run.
+
+    That sum is the most jobs the run may bring about: a create the target must refuse counts, since a
+    faulty target may accept it. ``accepted=`` says how many of a test's creates a conformant target accepts
+    (``creates_jobs(1, accepted=0)`` for a create that must be refused; by default all of them), so the plan
+    also knows how many jobs a run against a conformant target ends up with (``JobPlan.expected``).
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class TestInfo:
     profile: str = "quick"  # the lowest profile it runs in
     creates_jobs: bool = False
     creates: int | Mapping[str, int] = 0
+    #: how many of ``creates`` a conformant target accepts (same forms); None: all of them
+    accepted: int | Mapping[str, int] | None = None
     shared: str | None = None
     needs: tuple[str, ...] = ()
     fleet: tuple[str, ...] = ()
@@ -58,9 +65,20 @@ class TestInfo:
         return self.name.split("[", 1)[0]
 
     def jobs_in(self, profile: Profile) -> int:
-        if isinstance(self.creates, Mapping):
-            return int(self.creates.get(profile.name, 0))
-        return int(self.creates)
+        """The most jobs the test may bring about in the profile (every create it may send)."""
+        return _in_profile(self.creates, profile)
+
+    def accepted_in(self, profile: Profile) -> int:
+        """The jobs a conformant target creates for the test in the profile."""
+        if self.accepted is None:
+            return self.jobs_in(profile)
+        return min(_in_profile(self.accepted, profile), self.jobs_in(profile))
+
+
+def _in_profile(count: int | Mapping[str, int], profile: Profile) -> int:
+    if isinstance(count, Mapping):
+        return int(count.get(profile.name, 0))
+    return int(count)
 
 
 class SelectionError(ValueError):
@@ -122,14 +140,23 @@ def out_of_scope(test: TestInfo, settings: Settings, profile: Profile) -> Disabl
 
 @dataclass
 class JobPlan:
-    """The jobs a selection may create, by group; ``fleet`` counts the shared jobs once per role."""
+    """The jobs a selection may create, by group; ``fleet`` counts the shared jobs once per role.
+
+    ``by_group`` and :attr:`total` count every create the tests may send (what ``--max-jobs`` must cover);
+    ``expected_by_group`` and :attr:`expected` only those a conformant target accepts."""
 
     by_group: dict[str, int] = field(default_factory=dict)
     fleet_roles: tuple[str, ...] = ()
+    expected_by_group: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.by_group.values()) + len(self.fleet_roles)
+
+    @property
+    def expected(self) -> int:
+        """The jobs a run against a conformant target ends up with (each fleet role's job included)."""
+        return sum(self.expected_by_group.values()) + len(self.fleet_roles)
 
     def describe(self) -> str:
         parts = [f"{len(self.fleet_roles)} shared by the scenario tests"] if self.fleet_roles else []
@@ -140,20 +167,25 @@ class JobPlan:
 def job_plan(tests: Iterable[TestInfo], settings: Settings, profile: Profile) -> JobPlan:
     """The most jobs the tests that will run may create (tests out of scope count nothing)."""
     plan = JobPlan()
-    shared: dict[str, tuple[str, int]] = {}
+    shared: dict[str, tuple[str, int, int]] = {}
     roles: set[str] = set()
+
+    def add(group: str, count: int, accepted: int) -> None:
+        plan.by_group[group] = plan.by_group.get(group, 0) + count
+        plan.expected_by_group[group] = plan.expected_by_group.get(group, 0) + accepted
+
     for test in tests:
         if out_of_scope(test, settings, profile) is not None:
             continue
         roles |= {r for r in test.fleet if r not in ROLE_NEEDS or getattr(settings, ROLE_NEEDS[r])}
-        count = test.jobs_in(profile)
+        count, accepted = test.jobs_in(profile), test.accepted_in(profile)
         if test.shared is not None:
-            group, known = shared.get(test.shared, (test.group, 0))
-            shared[test.shared] = (group, max(known, count))
+            group, known, known_accepted = shared.get(test.shared, (test.group, 0, 0))
+            shared[test.shared] = (group, max(known, count), max(known_accepted, accepted))
         else:
-            plan.by_group[test.group] = plan.by_group.get(test.group, 0) + count
-    for group, count in shared.values():
-        plan.by_group[group] = plan.by_group.get(group, 0) + count
+            add(test.group, count, accepted)
+    for group, count, accepted in shared.values():
+        add(group, count, accepted)
     plan.fleet_roles = tuple(sorted(roles))
     return plan
 

@@ -16,6 +16,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from conformance import __version__, _options, _spec
 from conformance._config import ConfigError, Settings, load_settings
@@ -205,6 +206,8 @@ def _run(args: argparse.Namespace) -> int:
     except (ConfigError, _UsageError) as exc:
         print(f"segjobs-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.plan:
+        return _plan(args)
     results_path = _fresh_results_path(settings.report_dir)
     code = _pytest_main(_pytest_args(args, results_path))
     if not results_path.exists():
@@ -222,7 +225,74 @@ def _checked_settings(args: argparse.Namespace) -> Settings:
             float(args.job_seconds)
         except ValueError:
             raise _UsageError(f"invalid --job-seconds {args.job_seconds!r}: expected a number") from None
+    if args.json and not args.plan:
+        raise _UsageError("--json goes with --plan (the run itself writes results.json)")
     return settings
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """``run --plan``: the suite collected as the run would collect it (pytest's ``--collect-only``: no
+    request is sent and no server started), and what the run would do printed as text or JSON. Exit 0, or 2
+    when the selection needs more jobs than ``--max-jobs`` allows (the run would refuse to start)."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from conformance import _planview
+    from conformance._plan import TestInfo
+    from conformance._session import SuiteState
+    from conformance.plugin import info_of, state_of
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.kept: list[TestInfo] = []
+            self.dropped: list[TestInfo] = []
+            self.state: SuiteState | None = None
+
+        def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+            self.dropped += [info_of(item) for item in items]
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            self.state = state_of(session.config)
+            self.kept = [info_of(item) for item in session.items]
+
+    recorder = Recorder()
+    pytest_args = [*SUITE_ARGS, "--collect-only", "-q", *_options.forwarded_to_pytest(vars(args))]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = int(pytest.main([*pytest_args, *args.pytest_args], plugins=[recorder]))
+    state = recorder.state
+    if state is None or code not in (0, int(pytest.ExitCode.NO_TESTS_COLLECTED)):
+        sys.stderr.write(out.getvalue())  # pytest's complaint (a usage error went to stderr already)
+        return EXIT_USAGE if code in (EXIT_USAGE, int(pytest.ExitCode.USAGE_ERROR)) else EXIT_RUN_ERROR
+    plan = _planview.build(
+        tests=recorder.kept,
+        deselected=recorder.dropped,
+        settings=state.settings,
+        catalog=state.catalog,
+        suite={
+            "name": "segment-jobs-conformance",
+            "version": __version__,
+            "spec_sha256": _spec.spec_sha256(),
+        },
+        embedded=state.embedded,
+        job_timeout=_job_timeout(state),
+    )
+    if args.json:
+        print(json.dumps(plan, indent=2))
+    else:
+        print("\n".join(_planview.lines(plan, verbose=args.verbose)))
+    if plan["jobs"]["problem"] is not None:
+        print(f"segjobs-conformance: error: {plan['jobs']['problem']}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _job_timeout(state: Any) -> tuple[float, str] | None:
+    """The run's job timeout and where it comes from, when the run decides them (its ``timings``)."""
+    timings = getattr(state, "timings", None)
+    return None if timings is None else (timings.job_timeout, timings.job_timeout_from)
 
 
 def _fresh_results_path(report_dir: Path) -> Path:

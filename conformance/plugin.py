@@ -57,9 +57,9 @@ MARKERS = (
     "requirement(*ids): the requirement IDs (spec/requirements.yaml) a test verifies",
     "needs(*settings): optional settings the test needs (second_sandbox, failing_segment_id); the test is "
     "out of scope when they are missing",
-    "creates_jobs(count=0, shared=None): the test creates jobs (out of scope with --read-only); count: the "
-    "most it creates itself (a number, or a mapping of profile to number); shared: the name of an allowance "
-    "several tests draw on",
+    "creates_jobs(count=0, shared=None, accepted=count): the test creates jobs (out of scope with "
+    "--read-only); count: the most it creates itself (a number, or a mapping of profile to number); shared: "
+    "the name of an allowance several tests draw on; accepted: how many of them a conformant target accepts",
     "after_all: runs after every other test (it judges what the run saw)",
     "profile(name): the lowest profile the test runs in (standard or full; quick is the default)",
 )
@@ -130,6 +130,7 @@ def info_of(item: pytest.Item) -> TestInfo:
         profile=str(profile.args[0]) if profile is not None else "quick",
         creates_jobs=creates is not None,
         creates=count,
+        accepted=creates.kwargs.get("accepted") if creates is not None else None,
         shared=creates.kwargs.get("shared") if creates is not None else None,
         needs=tuple(str(n) for mark in item.iter_markers("needs") for n in mark.args),
         fleet=tuple(str(r) for mark in item.iter_markers("fleet") for r in mark.args),
@@ -424,4 +425,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(
             f"reports: {state.results_path.parent}/ (results.json, junit.xml, report.html, summary.md)"
         )
+    from conformance import _ci  # GitHub Actions: annotations, and summary.md in the step summary
+
+    report_dir = state.results_path.parent if state.results_path is not None else None
+    for line in _ci.at_end(results, os.environ, report_dir, state.settings.redactor):
+        tr.write_line(line)
     sys.stdout.flush()

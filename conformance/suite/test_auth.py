@@ -80,7 +80,7 @@ OPS = [
         "create",
         marks=[
             pytest.mark.profile("standard"),
-            pytest.mark.creates_jobs(1),
+            pytest.mark.creates_jobs(1, accepted=0),
             # and the listings that look for a job the refused create made
             pytest.mark.requirement(
                 "SJ-AUTH-007",

@@ -79,7 +79,7 @@ MATCHING: dict[str, Callable[[Kit, str, dict[str, Any]], bool]] = {
 
 def _marks(kind: str) -> list[pytest.MarkDecorator]:
     """A kind's profile, and the one job it may cost (shared by its refusal test and its error-body test)."""
-    marks = [pytest.mark.creates_jobs(1, shared=f"bad-create:{kind}")]
+    marks = [pytest.mark.creates_jobs(1, shared=f"bad-create:{kind}", accepted=0)]
     if BAD_CREATES[kind].profile != "quick":
         marks.append(pytest.mark.profile(BAD_CREATES[kind].profile))
     return marks
@@ -134,7 +134,7 @@ def _refused_create(refused_creates: RefusedCreates, kind: str) -> None:
     )
 
 
-@pytest.mark.creates_jobs(1, shared="bad-create:malformed-json")
+@pytest.mark.creates_jobs(1, shared="bad-create:malformed-json", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-010",
     "SJ-ERROR-001",
@@ -150,7 +150,7 @@ def test_malformed_json_is_refused(refused_creates: RefusedCreates) -> None:
     _refused_create(refused_creates, "malformed-json")
 
 
-@pytest.mark.creates_jobs(1, shared="bad-create:not-json")
+@pytest.mark.creates_jobs(1, shared="bad-create:not-json", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-011",
     "SJ-ERROR-001",
@@ -180,7 +180,7 @@ def test_a_bulk_get_body_not_sent_as_json_is_refused(api: ApiClient, kit: Kit) -
     kit.refused(_bulk_get_not_json(api), {400, 415}, "SJ-CREATE-011", "bulkGetSegmentJobs")
 
 
-@pytest.mark.creates_jobs(1, shared="bad-create:empty-array")
+@pytest.mark.creates_jobs(1, shared="bad-create:empty-array", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-008",
     "SJ-ERROR-001",
@@ -197,7 +197,7 @@ def test_an_empty_array_is_refused(refused_creates: RefusedCreates) -> None:
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1, shared="bad-create:no-segment-id")
+@pytest.mark.creates_jobs(1, shared="bad-create:no-segment-id", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-008",
     "SJ-ERROR-001",
@@ -214,7 +214,7 @@ def test_an_element_without_a_segment_id_is_refused(refused_creates: RefusedCrea
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1, shared="bad-create:non-string-segment-id")
+@pytest.mark.creates_jobs(1, shared="bad-create:non-string-segment-id", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-008",
     "SJ-ERROR-001",
@@ -231,7 +231,7 @@ def test_a_non_string_segment_id_is_refused(refused_creates: RefusedCreates) -> 
 
 
 @pytest.mark.profile("standard")
-@pytest.mark.creates_jobs(1, shared="bad-create:not-an-array")
+@pytest.mark.creates_jobs(1, shared="bad-create:not-an-array", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-008",
     "SJ-ERROR-001",
@@ -247,7 +247,7 @@ def test_a_body_that_is_not_an_array_is_refused(refused_creates: RefusedCreates)
     _refused_create(refused_creates, "not-an-array")
 
 
-@pytest.mark.creates_jobs(1, shared="bad-create:unknown-definition")
+@pytest.mark.creates_jobs(1, shared="bad-create:unknown-definition", accepted=0)
 @pytest.mark.requirement(
     "SJ-CREATE-009",
     "SJ-ERROR-001",

@@ -206,7 +206,7 @@ def test_listing_refuses_invalid_queries(
     prober.finish(judgement)
 
 
-@pytest.mark.creates_jobs(NEGATIVE_CREATES)
+@pytest.mark.creates_jobs(NEGATIVE_CREATES, accepted=0)
 @pytest.mark.requirement("SJ-CREATE-008", "SJ-ERROR-001", "SJ-ERROR-002", "SJ-ERROR-003")
 def test_create_refuses_invalid_bodies(
     prober: props.Prober,

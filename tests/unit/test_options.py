@@ -181,7 +181,8 @@ def test_run_forwards_every_flag_to_the_pytest_option_of_the_same_setting(
     argv: list[str] = []
     for entry in OPTIONS:
         if entry.flag is not None:
-            raw = {"config": config, "job_seconds": "0.5"}.get(entry.name) or SAMPLES[entry.name][0]
+            run_only = {"config": config, "job_seconds": "0.5", "plan": True, "json": True}
+            raw = run_only.get(entry.name) or SAMPLES[entry.name][0]
             argv += argv_of(entry, raw)
     args = run_parser().parse_args(argv)
     from_cli = load_settings(_options.run_flags(vars(args)), {}, args.config)

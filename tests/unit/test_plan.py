@@ -115,3 +115,40 @@ def test_a_budget_below_the_plan_is_refused_with_the_figure_and_the_ways_out() -
     assert problem is not None
     assert "may create up to 3 jobs (3 bad_input)" in problem
     assert "--max-jobs is 2" in problem and "--select" in problem and "--read-only" in problem
+
+
+def test_the_plan_knows_the_jobs_a_conformant_target_creates_apart_from_the_most_it_may() -> None:
+    tests = [
+        info("test_cancel", "cancel", "SJ-CANCEL-001", creates_jobs=True, fleet=("cancelled", "primary")),
+        info(
+            "test_refused_a", "bad_input", "SJ-GET-001", creates_jobs=True, creates=1, accepted=0, shared="a"
+        ),
+        info(
+            "test_refused_b", "bad_input", "SJ-GET-001", creates_jobs=True, creates=1, accepted=0, shared="a"
+        ),
+        info("test_refused_c", "auth", "SJ-GET-001", creates_jobs=True, creates=1, accepted=0),
+        info(
+            "test_valid", "properties", "SJ-GET-001", creates_jobs=True, creates={"quick": 1, "standard": 3}
+        ),
+        info(
+            "test_some_refused",
+            "properties",
+            "SJ-GET-001",
+            creates_jobs=True,
+            creates={"quick": 2, "standard": 4},
+            accepted={"standard": 1},
+        ),
+    ]
+    quick = job_plan(tests, SETTINGS, PROFILES["quick"])
+    assert quick.expected_by_group == {"cancel": 0, "bad_input": 0, "auth": 0, "properties": 1}
+    assert (quick.expected, quick.total) == (2 + 1, 2 + 1 + 1 + 1 + 2)
+    standard = job_plan(tests, SETTINGS, PROFILES["standard"])
+    assert (standard.expected, standard.total) == (2 + 3 + 1, 2 + 1 + 1 + 3 + 4)
+    read_only = job_plan(tests, replace(SETTINGS, read_only=True), PROFILES["standard"])
+    assert (read_only.expected, read_only.total) == (0, 0)
+
+
+def test_accepted_never_exceeds_what_the_test_may_create() -> None:
+    odd = info("t", "g", "SJ-GET-001", creates_jobs=True, creates=1, accepted=5)
+    assert odd.accepted_in(PROFILES["quick"]) == 1
+    assert info("t", "g", "SJ-GET-001", creates_jobs=True, creates=2).accepted_in(PROFILES["quick"]) == 2
