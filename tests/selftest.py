@@ -34,9 +34,18 @@ class SuiteRun:
         return {r["id"] for r in self.results["requirements"] if r["outcome"] == "fail"}
 
 
+#: variables of the machine running the self-tests that a run under test must not see
+CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+
+
+def clean_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_") and k not in CI_VARIABLES}
+
+
 def run_suite(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> SuiteRun:
-    """``segjobs-conformance run`` in a subprocess with a clean SEGJOBS_* environment (plus ``env``)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    """``segjobs-conformance run`` in a subprocess with a clean SEGJOBS_* environment (plus ``env``); the
+    self-tests' own CI (GitHub Actions) never gets annotations from the runs it makes, unless ``env`` asks."""
+    environ = clean_environment()
     environ.update(env or {})
     report_dir = tmp / "reports"
     proc = subprocess.run(
@@ -54,6 +63,6 @@ def run_suite(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout:
 
 def start_reference(args: Sequence[str] = (), env: dict[str, str] | None = None) -> ServerProcess:
     """A reference server in a subprocess with a clean SEGJOBS_* environment (plus ``env``)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environ = clean_environment()
     environ.update(env or {})
     return start_subprocess(list(args), env=environ)
