@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-from conformance._client import Exchange
+from conformance._client import Exchange, Throttled
 from conformance._lifecycle import STATUSES
 from conformance._redact import Redactor
+from conformance._retry import LATER
 from conformance._schemas import schema_errors
 from conformance._spec import load_requirements
 
@@ -79,7 +81,17 @@ def describe_status(exchange: Exchange) -> str:
 def expect_status(
     exchange: Exchange, allowed: Collection[int] | range, requirement: str | Sequence[str]
 ) -> None:
-    """The answer's status is one of ``allowed``; a 5xx also violates SJ-ERROR-001."""
+    """The answer's status is one of ``allowed``; a 5xx also violates SJ-ERROR-001.
+
+    A 429 or 503 is the target saying "later" (the client sends such a request again within the run's retry
+    budget): never the answer a test expected, a 4xx refusal included, and never a failure; it raises
+    :class:`Throttled`, which leaves the requirements undecided."""
+    if exchange.status in LATER:
+        raise Throttled(
+            f"{exchange.method} {urlsplit(exchange.url).path} was answered {exchange.status} (later) and not "
+            "sent again within the run's retry budget: not judged",
+            exchange,
+        )
     if exchange.status in allowed:
         return
     reqs = [requirement] if isinstance(requirement, str) else list(requirement)

@@ -1,11 +1,27 @@
 """The HTTP client of a run: one httpx client, timeouts, a cap on response size, no redirects, curl lines.
 
+What real HTTP allows, the client takes as it comes:
+
+- **"later"** (429, 503): the request is sent again after ``Retry-After`` (delay-seconds or an HTTP-date),
+  else after an exponential backoff, within the run's :class:`~conformance._retry.RetryBudget`; every 429 is
+  kept in ``stats.throttled`` (SJ-ERROR-005 judges them). A caller never sees a 429 or 503: past the budget
+  the request raises :class:`Throttled`.
+- **a kept-alive connection the server closed** (RFC 9112 §9.6) just as a request went out on it, before a
+  byte of an answer: the request is sent again on another connection when that is safe (RFC 9112 §9.3.1:
+  an idempotent method, the bulk-get read, or nothing of the request written), else it raises
+  :class:`ClosedInFlight`. On a connection opened for the request, the same close is a
+  :class:`ProtocolViolation`.
+- **links** are resolved per RFC 3986 against the page they came from (:meth:`ApiClient.link_url`).
+
 Exceptions (all carry the :class:`Exchange` they came from, with secrets masked)::
 
     TransportError            the target did not give a usable HTTP answer
     ├── TargetTimeout         no answer within the connect/read timeout          -> SJ-HTTP-006
     ├── ProtocolViolation     reset, garbage, truncated or oversized answer      -> SJ-HTTP-004
     └── Redirected            a 3xx: the suite never follows it                  -> SJ-HTTP-005
+    Inconclusive              no answer to judge, and HTTP allows it: undecided, never failed
+    ├── Throttled             still 429/503 once the run's retry budget is spent
+    └── ClosedInFlight        a create that a closing kept-alive connection took, which cannot be re-sent
 """
 
 from __future__ import annotations
@@ -24,8 +40,19 @@ import httpcore
 import httpx
 
 from conformance._redact import Redactor
+from conformance._retry import LATER, RetryBudget
 
 JOBS_PATH = "/segment/jobs"
+#: the default cap on one answer's body
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+#: RFC 9110 §9.2.2: methods a client may send again after a connection failure
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: POSTs that only read (RFC 9112 §9.3.1: "some means to know that the request semantics are actually
+#: idempotent"), by the end of their path
+IDEMPOTENT_POSTS = (JOBS_PATH + "/bulk-get",)
+#: the most times one request is sent again because kept-alive connections closed under it (each closed one
+#: leaves the pool, so the pool opens a fresh connection before this runs out)
+STALE_RESENDS = 8
 EXCERPT_BYTES = 2000
 #: headers about the body's encoding on the wire; an Exchange holds the decoded body
 _WIRE_ONLY_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -126,13 +153,60 @@ class Redirected(TransportError):
     requirement = "SJ-HTTP-005"
 
 
-class _Deadline(threading.local):
-    """The moment the answer being read must be complete by (per thread: one exchange at a time)."""
+class Inconclusive(Exception):
+    """No answer to judge, in a way HTTP allows: the requirements in question are undecided, never failed."""
 
-    at: float | None = None
+    cause = "no answer to judge"
+
+    def __init__(self, message: str, exchange: Exchange) -> None:
+        super().__init__(exchange.redactor.text(message))
+        self.exchange = exchange
 
 
-_deadline = _Deadline()
+class Throttled(Inconclusive):
+    """The target still answered 429 or 503 ("later") once the run's retry budget was spent."""
+
+    cause = "429/503 past the retry budget"
+
+
+class ClosedInFlight(Inconclusive):
+    """A kept-alive connection closed by the server took a request that cannot be sent again (a create that
+    was written): whether it was applied is unknown."""
+
+    cause = "connection closed under a create"
+
+
+def may_resend(method: str, url: str, *, written: bool) -> bool:
+    """Whether a request lost to a closing kept-alive connection, with no byte of an answer, may go again
+    (RFC 9112 §9.3.1): an idempotent method, a POST that only reads, or nothing of it written."""
+    if method.upper() in IDEMPOTENT_METHODS:
+        return True
+    if method.upper() == "POST" and urlsplit(url).path.rstrip("/").endswith(IDEMPOTENT_POSTS):
+        return True
+    return not written
+
+
+class _Attempt(threading.local):
+    """What the exchange in flight on this thread did on the wire (one exchange at a time per thread)."""
+
+    deadline: float | None = None  # the moment the answer must be complete by
+    streamed = False  # it went over a network stream of ours (not a test transport)
+    connected = False  # a connection was opened for it (else it went over a kept-alive one)
+    written = False  # a write of the request completed
+    received = False  # a byte of an answer arrived
+    closed = False  # the peer closed or reset the connection
+
+    def begin(self, deadline: float | None) -> None:
+        self.deadline = deadline
+        self.streamed = self.connected = self.written = self.received = self.closed = False
+
+    @property
+    def lost_on_kept_alive(self) -> bool:
+        """The request went over a kept-alive connection that the server closed before any answer."""
+        return self.streamed and not self.connected and self.closed and not self.received
+
+
+_attempt = _Attempt()
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -144,18 +218,34 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     @staticmethod
     def _bounded(timeout: float | None) -> float | None:
-        if _deadline.at is None:
+        if _attempt.deadline is None:
             return timeout
-        left = _deadline.at - time.monotonic()
+        left = _attempt.deadline - time.monotonic()
         if left <= 0:
             raise httpcore.ReadTimeout("the answer did not complete in time")
         return left if timeout is None else min(timeout, left)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._bounded(timeout))
+        _attempt.streamed = True
+        try:
+            data = self._stream.read(max_bytes, self._bounded(timeout))
+        except httpcore.ReadError:
+            _attempt.closed = True
+            raise
+        if data:
+            _attempt.received = True
+        else:
+            _attempt.closed = True
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._bounded(timeout))
+        _attempt.streamed = True
+        try:
+            self._stream.write(buffer, self._bounded(timeout))
+        except httpcore.WriteError:
+            _attempt.closed = True
+            raise
+        _attempt.written = True
 
     def close(self) -> None:
         self._stream.close()
@@ -181,6 +271,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
+        _attempt.connected = True
         stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         return _DeadlineStream(stream)
 
@@ -211,6 +302,12 @@ class Stats:
         with self.lock:
             self.requests += 1
 
+    def seen(self, exchange: Exchange) -> None:
+        """Keeps a 429 answer (from any request path) for SJ-ERROR-005."""
+        if exchange.status == 429:
+            with self.lock:
+                self.throttled.append(exchange)
+
 
 class ApiClient:
     """Talks to one implementation. Thread-safe (httpx.Client is); every call returns an :class:`Exchange`."""
@@ -223,8 +320,8 @@ class ApiClient:
         redactor: Redactor,
         connect_timeout: float = 5.0,
         read_timeout: float = 15.0,
-        max_response_bytes: int = 4 * 1024 * 1024,
-        max_429_retries: int = 3,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        retry_budget: RetryBudget | None = None,
         transport: httpx.BaseTransport | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
@@ -235,7 +332,8 @@ class ApiClient:
         #: an answer that keeps dripping bytes never trips the read timeout; this bounds the whole exchange
         self.total_timeout = 2 * read_timeout
         self.max_response_bytes = max_response_bytes
-        self.max_429_retries = max_429_retries
+        #: the waits of the whole run for 429 and 503 answers (the raw socket draws on it too)
+        self.retry_budget = retry_budget if retry_budget is not None else RetryBudget()
         self.stats = Stats()
         self.on_exchange = on_exchange
         #: called with (method, url) before anything is sent; raises to stop a request that must not go out
@@ -256,18 +354,30 @@ class ApiClient:
         self._http.close()
 
     def url(self, path: str) -> str:
-        """Absolute URL of a path below the base URL (``/segment/jobs/...``) or of a link href."""
+        """Absolute URL of a path below the base URL (``/segment/jobs/...``), or an absolute URL as it is."""
         if path.startswith(("http://", "https://")):
             return path
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
-    def link_url(self, href: str) -> str:
-        """Resolves a ``_links`` href: paths are relative to the API root (the base URL), as in the doc."""
-        if href.startswith(("http://", "https://")):
-            return href
-        if href.startswith("/"):
-            return self.url(href)
-        return urljoin(self.base_url + JOBS_PATH + "/", href)
+    def link_url(self, href: str, page_url: str | None = None) -> str:
+        """The URL a ``_links`` href leads to from the answer at ``page_url`` (default: the listing).
+
+        RFC 3986 §5 against ``page_url``: an absolute URL stays as it is, a relative reference (``?start=2``,
+        ``jobs?start=2``) and an absolute path carrying the base URL's path prefix resolve as usual. The one
+        exception is the doc's own form (ERRATA E-23): an absolute path starting with ``/segment/jobs`` is
+        below the base URL, so under a base ``http://h/data/core/ups`` it gains the prefix, once."""
+        page = page_url or self.base_url + JOBS_PATH
+        path = urlsplit(href).path
+        if href.startswith("/") and not href.startswith("//"):
+            prefix = urlsplit(self.base_url).path.rstrip("/")
+            doc_form = path == JOBS_PATH or path.startswith(JOBS_PATH + "/")
+            if doc_form and not (prefix and path.startswith(prefix + JOBS_PATH)):
+                return self.base_url + href
+        return urljoin(page, href)
+
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` has the base URL's scheme, host and port (the only place credentials go)."""
+        return _origin(url) == _origin(self.base_url)
 
     # -- the one place a request is sent ---------------------------------------------------------------
     def request(
@@ -294,39 +404,51 @@ class ApiClient:
         url = self.url(path)
         if self.guard is not None:
             self.guard(method, url)
-        target, home = urlsplit(url), urlsplit(self.base_url)
-        if (target.scheme, target.netloc) != (home.scheme, home.netloc):
+        if not self.same_origin(url):
             # credentials are only ever sent to the configured scheme, host and port
             merged = {
                 k: v
                 for k, v in merged.items()
                 if not self.redactor.is_secret_header(k) and k.lower() not in ("x-gw-ims-org-id",)
             }
-        attempt = 0
+        resends = 0
         while True:
             exchange = self._send_once(method, url, params, content, merged)
-            if exchange.status == 429:
-                with self.stats.lock:
-                    self.stats.throttled.append(exchange)
-            if exchange.status == 429 and attempt < self.max_429_retries:
-                attempt += 1
-                time.sleep(retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0))
-                continue
-            return exchange
+            self.stats.seen(exchange)
+            if exchange.status not in LATER:
+                return exchange
+            wait = self.retry_budget.wait_before_resend(exchange.header("retry-after"), resends)
+            if not self.retry_budget.wait(wait):
+                raise Throttled(_still_later(exchange, resends, wait, self.retry_budget), exchange)
+            resends += 1
 
     def _send_once(
         self, method: str, url: str, params: Any, content: bytes | None, headers: Mapping[str, str]
     ) -> Exchange:
+        """One exchange; sent again when a kept-alive connection closed under it and that is safe."""
         request = self._http.build_request(method, url, params=params, content=content, headers=dict(headers))
         sent_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         base = Exchange(method, str(request.url), sent_headers, content, redactor=self.redactor)
-        self.stats.count()
-        started = time.monotonic()
-        _deadline.at = started + self.total_timeout
-        try:
-            return self._exchange(request, base, started)
-        finally:
-            _deadline.at = None
+        for resends in range(STALE_RESENDS + 1):
+            self.stats.count()
+            started = time.monotonic()
+            _attempt.begin(started + self.total_timeout)
+            try:
+                return self._exchange(request, base, started)
+            except _LostOnKeptAlive as lost:
+                if not may_resend(method, url, written=lost.written):
+                    raise ClosedInFlight(
+                        f"{method} {request.url.path}: the server closed a kept-alive connection as the "
+                        "request went out on it, before any answer (RFC 9112 §9.6 lets a server close an "
+                        "idle connection); the request was written and is not idempotent, so it is not sent "
+                        "again and whether it was applied is unknown",
+                        base,
+                    ) from None
+                if resends >= STALE_RESENDS:
+                    raise ProtocolViolation(str(lost), base) from None
+            finally:
+                _attempt.deadline = None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _too_slow(self, started: float) -> bool:
         return time.monotonic() - started >= self.total_timeout - 0.05
@@ -367,10 +489,12 @@ class ApiClient:
                 base,
             ) from None
         except httpx.HTTPError as exc:
-            raise ProtocolViolation(
-                f"{where}: the connection failed before a complete HTTP answer ({type(exc).__name__}: {exc})",
-                base,
-            ) from None
+            message = (
+                f"{where}: the connection failed before a complete HTTP answer ({type(exc).__name__}: {exc})"
+            )
+            if _attempt.lost_on_kept_alive:
+                raise _LostOnKeptAlive(message, base, written=_attempt.written) from None
+            raise ProtocolViolation(message, base) from None
 
     def _body(
         self, request: httpx.Request, response: httpx.Response, base: Exchange, started: float
@@ -438,11 +562,29 @@ def _with_response(base: Exchange, response: httpx.Response, body: bytes, starte
     )
 
 
-def retry_after_seconds(value: str | None, *, default: float, cap: float) -> float:
-    """Seconds to wait from a ``Retry-After`` value (delay-seconds; an HTTP date counts as the default)."""
-    if value is None:
-        return default
+class _LostOnKeptAlive(ProtocolViolation):
+    """The request went over a kept-alive connection that the server closed before any answer."""
+
+    def __init__(self, message: str, exchange: Exchange, *, written: bool) -> None:
+        super().__init__(message, exchange)
+        self.written = written
+
+
+def _still_later(exchange: Exchange, resends: int, wait: float, budget: RetryBudget) -> str:
+    asked = exchange.header("retry-after")
+    why = f"Retry-After: {asked}" if asked is not None else "no Retry-After"
+    return (
+        f"{exchange.method} {urlsplit(exchange.url).path}: the target still answered {exchange.status} "
+        f"({why}) after {resends} re-send(s), and waiting {wait:g} s more would overspend "
+        f'{budget.describe()}; not judged (a 429 or 503 says "later", not "no")'
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
     try:
-        return max(0.0, min(float(value.strip()), cap))
+        port = parts.port
     except ValueError:
-        return min(default, cap)
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)

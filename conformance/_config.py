@@ -81,7 +81,8 @@ class Settings:
     read_timeout: float = 15.0
     job_timeout: float | None = None  # None: the profile's default
     poll_interval: float = 0.25
-    max_response_bytes: int = 4 * 1024 * 1024
+    retry_budget: float = 600.0  # seconds; the client's RetryBudget (conformance._retry)
+    max_response_bytes: int = 16 * 1024 * 1024
     secret_headers: tuple[str, ...] = ()
     report_dir: Path = Path("reports")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -190,6 +191,16 @@ def _as_float(name: str, value: Any, source: str) -> float:
     return number
 
 
+def _as_seconds_or_zero(name: str, value: Any, source: str) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(name, value, source, "a number of seconds, 0 or more") from None
+    if not math.isfinite(number) or number < 0:
+        raise ConfigError(name, value, source, "a number of seconds, 0 or more")
+    return number
+
+
 def _as_list(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list | tuple) else str(value).split(",")
     return tuple(str(i).strip() for i in items if str(i).strip())
@@ -266,6 +277,8 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "read_timeout": _as_float,
     "job_timeout": _as_float,
     "poll_interval": _as_float,
+    "retry_budget": _as_seconds_or_zero,
+    "max_response_bytes": lambda name, value, source: _as_int(name, value, source, 1024),
     "secret_headers": lambda name, value, source: _as_list(value),
 }
 

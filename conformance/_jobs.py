@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance._client import ApiClient, Exchange, TransportError, retry_after_seconds
+from conformance._client import ApiClient, Exchange, TransportError
 from conformance._lifecycle import TERMINAL
 
 JOBS_SEGMENT = "/segment/jobs/"
@@ -202,7 +202,8 @@ class JobTracker:
         """Polls the jobs until ``until`` holds for each, or ``timeout`` passes. Returns True on success.
 
         Polls every job in one sweep per interval, so waiting on many jobs costs one interval, not many.
-        A 429 answer's Retry-After stretches the next interval.
+        A read answered 429 or 503 is sent again by the client after its Retry-After, which stretches the
+        sweep (past the run's retry budget the client raises ``Throttled``: the wait is undecided).
         """
         pending = [self.jobs[j] for j in job_ids]
         deadline = self.clock() + timeout
@@ -212,14 +213,9 @@ class JobTracker:
                 return True
             if self.clock() >= deadline:
                 return False
-            delay = self.poll_interval
             for job in pending:
-                exchange = self.poll_once(job.id, job.sandbox)
-                if exchange.status == 429:
-                    delay = max(
-                        delay, retry_after_seconds(exchange.header("retry-after"), default=1.0, cap=10.0)
-                    )
-            time.sleep(max(0.0, min(delay, deadline - self.clock())))
+                self.poll_once(job.id, job.sandbox)
+            time.sleep(max(0.0, min(self.poll_interval, deadline - self.clock())))
 
     def wait_finished(self, job_ids: Iterable[str], timeout: float) -> bool:
         return self.wait(job_ids, lambda j: j.finished, timeout)

@@ -235,6 +235,22 @@ OPTIONS: tuple[Option, ...] = (
         key="poll_interval",
     ),
     Option(
+        "retry_budget",
+        "the whole run's wait for answers 429 or 503: each is sent again after its `Retry-After`, else after "
+        "a backoff (0.5 s, doubling, at most 30 s); past the budget, or 1000 re-sends, the requirement in "
+        "question is undecided, never failed",
+        "`600` s",
+        env="SEGJOBS_RETRY_BUDGET",
+        key="retry_budget",
+    ),
+    Option(
+        "max_response_bytes",
+        "the largest answer body read; a longer one fails SJ-HTTP-004",
+        "`16777216` (16 MiB)",
+        env="SEGJOBS_MAX_RESPONSE_BYTES",
+        key="max_response_bytes",
+    ),
+    Option(
         "secret_headers",
         "more header names to mask in every output",
         "none",

@@ -21,7 +21,7 @@ import pytest
 
 from conformance import _options, _summary
 from conformance._checks import ConformanceFailure
-from conformance._client import ApiClient, TransportError
+from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._outcomes import DISABLED, UNDECIDED, Disabled, Judgement, NotJudged
@@ -321,10 +321,11 @@ def _classify_failure(
         failed = (exc.requirement,)
         exchange = exc.exchange
         record.message = f"[{exc.requirement}] {exc}"
-    elif isinstance(exc, BudgetExhausted):
+    elif isinstance(exc, BudgetExhausted | Inconclusive):
+        cause = exc.cause if isinstance(exc, Inconclusive) else "job budget"
         record.outcome, record.reason, record.skip_kind = "skipped", str(exc), UNDECIDED
         record.verdicts = dict.fromkeys(reqs, "skip")
-        record.notes = dict.fromkeys(reqs, ("job budget", str(exc)))
+        record.notes = dict.fromkeys(reqs, (cause, str(exc)))
         return
     elif isinstance(exc, AssertionError):
         failed = reqs

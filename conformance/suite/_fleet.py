@@ -11,7 +11,8 @@ secondary  a plain job left to run to its end: refused and cross-sandbox cancels
            cancelled once finished (a cancel that must change nothing)
 failing    a job on ``SEGJOBS_FAILING_SEGMENT_ID`` (created only when that is set)
 cancelled  a job cancelled right after it was created, over a raw socket (``_wire.py``), so the 204
-           is seen as it is on the wire
+           is seen as it is on the wire (a 429 or 503 to it is waited for within the run's retry budget,
+           as the client does, and each 429 kept for SJ-ERROR-005)
 =========  ===========================================================================================
 
 Plain jobs share the first configured segment definition, so listing tests find them with
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance._checks import ConformanceFailure, describe_status
-from conformance._client import ApiClient, Exchange, TransportError
+from conformance._client import ApiClient, Exchange, Throttled, TransportError
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker, TrackedJob
 from conformance._lifecycle import STATUSES, compress
@@ -163,15 +164,20 @@ class Fleet:
                 headers,
                 connect_timeout=self.settings.connect_timeout,
                 read_timeout=self.settings.read_timeout,
+                retry=self.api.retry_budget,
             )
         except OSError as exc:
             # no connection at all: cancel through the client so the job still gets cancelled
             error = self.settings.redactor.text(f"{type(exc).__name__}: {exc}")
             try:
                 answer: Exchange | None = self.api.cancel_job(job_id)
-            except TransportError as transport:
+            except (TransportError, Throttled) as transport:
                 answer = transport.exchange
             return EarlyCancel(job_id, answer, None, None, error, sent, self.jobs.clock())
+        for later in result.later:
+            self.api.stats.seen(
+                wire_exchange("DELETE", result.url, result.request_headers, later, later.body, self.settings)
+            )
         answered = sent + result.elapsed_s
         first_body = (
             result.trailing
@@ -187,6 +193,7 @@ class Fleet:
             self.settings,
             result.elapsed_s,
         )
+        self.api.stats.seen(answer)
         follow = None
         if result.follow is not None:
             follow = wire_exchange(
@@ -197,6 +204,7 @@ class Fleet:
                 result.follow.body,
                 self.settings,
             )
+            self.api.stats.seen(follow)
             if 200 <= result.follow.status < 300:
                 with contextlib.suppress(ValueError):
                     self.jobs.observe(json.loads(result.follow.body))

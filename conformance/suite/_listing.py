@@ -76,7 +76,7 @@ def _walk(api: ApiClient, kit: Kit, params: list[tuple[str, str]]) -> Walk:
         link = (page.get("_links") or {}).get("next")
         href = link.get("href") if isinstance(link, dict) else None
         if isinstance(href, str) and href:
-            exchange = api.request("GET", api.link_url(href))
+            exchange = api.request("GET", api.link_url(href, exchange.url))
             page = kit.check_page(exchange, "SJ-LIST-006")
         elif got and len(children) < total:
             exchange, page = kit.page(

@@ -7,6 +7,14 @@ cancel's 204 carries content (SJ-CANCEL-002) and whether the connection still ca
 lingers briefly for anything after the blank line of a body-less answer, then sends a second request on the
 same connection and reads that answer the way a client would: starting with whatever bytes were left over.
 
+A server may close the connection after any answer, announced (``Connection: close``) or not (RFC 9112 §9.6):
+then no next request is sent, or the one sent gets no byte back, and the result says so (``follow_skipped``,
+``follow_closed``) instead of reporting a problem. Bytes that are no well-formed answer stay a problem.
+
+A first answer of 429 or 503 is the target saying "later": with a :class:`~conformance._retry.RetryBudget`
+(the run's, shared with the client), the exchange is started again on a new connection after the
+``Retry-After`` (else a backoff) while the budget allows; each "later" answer is kept in ``later``.
+
 Only the standard library is used (``socket``, ``ssl``); ``https`` targets are reached through TLS with
 certificate verification, offering only HTTP/1.1.
 """
@@ -20,6 +28,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
+
+from conformance._retry import LATER, RetryBudget
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -75,8 +85,13 @@ class WireResult:
     follow: RawResponse | None = None
     #: why the next request on the same connection got no well-formed answer (None when it got one)
     follow_problem: str | None = None
-    #: why no next request was sent (the server announced ``Connection: close``), else None
+    #: why no next request was sent (the server closed the connection after the answer, announced or not)
     follow_skipped: str | None = None
+    #: the next request was sent and the server closed the connection before a byte of its answer (legal: a
+    #: client sends it again on a new connection), else None
+    follow_closed: str | None = None
+    #: the 429 and 503 answers to the first request before this one ("later"; each was waited for)
+    later: tuple[RawResponse, ...] = ()
     elapsed_s: float = 0.0
 
 
@@ -322,15 +337,14 @@ def _follow(
     if result.first.announces_close:
         return replace(result, follow_skipped="the server announced Connection: close")
     if reader.eof and not reader.buf:
-        return replace(
-            result,
-            follow_problem="the server closed the connection after the answer without "
-            "announcing Connection: close",
-        )
+        return replace(result, follow_skipped="the server closed the connection after the answer")
     try:
         reader.sock.sendall(target.request(then[0], then[1], sent))
         return replace(result, follow=_read_response(reader, then[0], timeout))
     except (WireError, OSError) as exc:
+        if not reader.buf and (reader.eof or isinstance(exc, ConnectionError)):
+            closed = "the server closed the connection before answering the next request on it"
+            return replace(result, follow_closed=closed)
         return replace(result, follow_problem=_problem(exc))
 
 
@@ -343,12 +357,36 @@ def request_then_follow(
     connect_timeout: float = 5.0,
     read_timeout: float = 15.0,
     linger: float = 0.5,
+    retry: RetryBudget | None = None,
 ) -> WireResult:
     """Sends ``first`` (method, path below ``base_url``), then ``then`` on the same connection.
 
     Never raises for what the server does: every problem lands in the result. ``OSError`` escapes only
-    when no connection can be opened at all.
+    when no connection can be opened at all. With ``retry``, a first answer of 429 or 503 is waited for
+    and the whole exchange started again on a new connection, as long as the budget allows.
     """
+    started = time.monotonic()
+    later: list[RawResponse] = []
+    while True:
+        result = _request_then_follow(base_url, first, then, headers, connect_timeout, read_timeout, linger)
+        answer = result.first
+        if retry is None or answer is None or answer.status not in LATER:
+            break
+        if not retry.wait(retry.wait_before_resend(answer.header("retry-after"), len(later))):
+            break
+        later.append(answer)
+    return replace(result, later=tuple(later), elapsed_s=time.monotonic() - started)
+
+
+def _request_then_follow(
+    base_url: str,
+    first: tuple[str, str],
+    then: tuple[str, str],
+    headers: Mapping[str, str],
+    connect_timeout: float,
+    read_timeout: float,
+    linger: float,
+) -> WireResult:
     target = _Target.of(base_url)
     sent = _headers_to_send(headers)
     request_headers = (("Host", target.host_header), *sent)

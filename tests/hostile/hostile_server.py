@@ -20,18 +20,35 @@ foreign-link      the small API of ``body-after-204`` with an honest cancel, exc
 ================  ===========================================================================================
 
 :class:`RecordingServer` answers every request with an empty listing page and keeps the headers it got.
+
+:class:`HonestProxy` stands in front of an honest server (the reference server) and passes every request on,
+doing one thing HTTP allows that a naive client would take for a fault:
+
+===================  ======================================================================================
+proxy mode           what it does
+===================  ======================================================================================
+throttle-every-6th   answers every 6th request it gets (re-sends included) 429 with ``Retry-After: 1``
+                     instead of passing it on
+unavailable-every-7  answers every 7th request 503 with a ``Retry-After`` date 2 s ahead (RFC 9110's
+                     HTTP-date), instead of passing it on
+close-after-204      closes the connection right after every 204, without announcing it
+connection-close     sends ``Connection: close`` on every answer and closes the connection
+===================  ======================================================================================
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import http.client
+import itertools
 import json
 import socket
 import struct
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -209,6 +226,74 @@ class RecordingServer(RawServer):
     def answer(self, conn: socket.socket, request: Received) -> bool:
         conn.sendall(json_answer(200, "OK", EMPTY_PAGE))
         return True
+
+
+PROXY_MODES = ("throttle-every-6th", "unavailable-every-7", "close-after-204", "connection-close")
+#: headers about one connection or one framing, which the proxy sets itself (RFC 9110 section 7.6.1)
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade"}
+)
+#: mode -> (every how many requests, status, reason, the Retry-After value)
+LATER: dict[str, tuple[int, int, str, Callable[[], str]]] = {
+    "throttle-every-6th": (6, 429, "Too Many Requests", lambda: "1"),
+    "unavailable-every-7": (
+        7,
+        503,
+        "Service Unavailable",
+        lambda: email.utils.formatdate(time.time() + 2, usegmt=True),
+    ),
+}
+
+
+class HonestProxy(RawServer):
+    """Passes each request on to ``upstream`` (a base URL) and its answer back, as one of :data:`PROXY_MODES`.
+
+    ``throttled`` counts the 429 and 503 answers it made up."""
+
+    def __init__(self, mode: str, upstream: str, *, host: str = "127.0.0.1") -> None:
+        if mode not in PROXY_MODES:
+            raise ValueError(f"unknown proxy mode {mode!r}; known: {', '.join(PROXY_MODES)}")
+        super().__init__(host)
+        self.mode = mode
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.throttled = 0
+        self._count = itertools.count(1)
+
+    def answer(self, conn: socket.socket, request: Received) -> bool:
+        with self._lock:
+            number = next(self._count)
+        if self.mode in LATER and number % LATER[self.mode][0] == 0:
+            _, status, reason, retry_after = LATER[self.mode]
+            with self._lock:
+                self.throttled += 1
+            body = json.dumps({"title": reason, "status": status}).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "Content-Length": str(len(body)),
+                "Retry-After": retry_after(),
+            }
+            conn.sendall(head_bytes(status, reason, headers) + body)
+            return True
+        status, reason, headers, body = self._pass_on(request)
+        close = self.mode == "connection-close" or (self.mode == "close-after-204" and status == 204)
+        fields = {k: v for k, v in headers if k.lower() not in _HOP_BY_HOP}
+        if status not in (204, 304) and request.method != "HEAD":
+            fields["Content-Length"] = str(len(body))
+        if self.mode == "connection-close":
+            fields["Connection"] = "close"
+        conn.sendall(head_bytes(status, reason, fields) + body)
+        return not close
+
+    def _pass_on(self, request: Received) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
+        try:
+            headers = {k: v for k, v in request.headers if k.lower() not in _HOP_BY_HOP | {"host"}}
+            upstream.request(request.method, request.target, body=request.body or None, headers=headers)
+            response = upstream.getresponse()
+            return response.status, response.reason, response.getheaders(), response.read()
+        finally:
+            upstream.close()
 
 
 class HostileServer(RawServer):

@@ -2,16 +2,20 @@
 
 Each run must end on its own (the subprocess timeout is the generous bound), say which requirement the target
 broke, exit 1 or 3, never show a traceback of the suite, and never send or echo the credentials elsewhere.
+
+And against an honest server behind a proxy that does what HTTP allows (throttles with 429 and Retry-After,
+closes connections): such a run is never failed for it.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hostile_server import MODES, HostileServer, RecordingServer
+from hostile_server import MODES, PROXY_MODES, HonestProxy, HostileServer, RecordingServer
 from selftest import SuiteRun, run_suite
 
 TOKEN = "tok-HOSTILE-3c9e51d2a7"
@@ -170,3 +174,54 @@ def test_property_tests_cut_off_a_hostile_operation_like_the_scenarios(
     assert PROPERTY_CASES[mode] in run.failed(), f"failed: {sorted(run.failed())}\n{output[-3000:]}"
     assert any(r.path == "/segment/jobs/bulk-get" for r in server.received)
     assert TOKEN not in _everything_written(tmp_path, run)
+
+
+# -- honest servers doing what HTTP allows ----------------------------------------------------------------
+#: a quick run's requests, a sixth of them answered 429 and each waited for 1 s: well under this
+HONEST_BOUND_S = 300
+
+
+def _honest_run(
+    mode: str, tmp_path: Path, reference_server: Callable[..., Any], request: pytest.FixtureRequest
+) -> tuple[HonestProxy, Any]:
+    upstream = reference_server(["--job-seconds", "0.5"])
+    proxy = HonestProxy(mode, upstream.base_url).start()
+    request.addfinalizer(proxy.stop)
+    run = run_suite(tmp_path, "--base-url", proxy.base_url, "--profile", "quick", timeout=HONEST_BOUND_S)
+    output = run.stdout + run.stderr
+    assert "Traceback (most recent call last)" not in output, output[-4000:]
+    assert run.results is not None, output[-4000:]
+    assert not run.failed(), f"failed: {sorted(run.failed())}\n{output[-4000:]}"
+    assert run.results["verdict"] in ("conformant", "incomplete"), output[-4000:]
+    assert run.returncode in (0, 4), output[-4000:]
+    return proxy, run
+
+
+def test_every_proxy_mode_is_covered() -> None:
+    assert set(PROXY_MODES) == {
+        "throttle-every-6th",
+        "unavailable-every-7",
+        "close-after-204",
+        "connection-close",
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["throttle-every-6th", "unavailable-every-7"])
+def test_a_target_that_says_later_is_not_failed_for_it(
+    mode: str, tmp_path: Path, reference_server: Callable[..., Any], request: pytest.FixtureRequest
+) -> None:
+    proxy, run = _honest_run(mode, tmp_path, reference_server, request)
+    assert proxy.throttled >= 10, "the proxy said later too seldom to prove anything"
+    if mode == "throttle-every-6th":
+        assert run.outcome("SJ-ERROR-005") == "pass"  # the 429s were seen, each with Retry-After
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["close-after-204", "connection-close"])
+def test_a_target_that_closes_connections_is_not_failed_for_it(
+    mode: str, tmp_path: Path, reference_server: Callable[..., Any], request: pytest.FixtureRequest
+) -> None:
+    _, run = _honest_run(mode, tmp_path, reference_server, request)
+    assert run.outcome("SJ-CANCEL-007") == "pass"
+    assert run.outcome("SJ-CANCEL-002") == "pass"

@@ -124,7 +124,7 @@ def test_unknown_config_file_key_names_every_known_key(tmp_path: Path) -> None:
     message = str(info.value)
     assert "invalid config 'job_seconds'" in message
     assert "one of the known keys: access_token, api_key, base_url," in message
-    assert "read_only, read_timeout, report_dir, sandbox" in message
+    assert "read_only, read_timeout, report_dir, retry_budget, sandbox" in message
 
 
 def test_a_switch_in_the_file_must_be_true_or_false(tmp_path: Path) -> None:
