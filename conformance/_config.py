@@ -76,10 +76,12 @@ class Settings:
     strict: bool = False
     select: str | None = None
     max_jobs: int = 50
+    max_duration: float | None = None  # None: no deadline
     read_only: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    job_timeout: float | None = None  # None: the profile's default
+    job_timeout: float | None = None  # None: the default of the target (conformance._profiles.timings)
+    cancel_timeout: float | None = None  # None: the default of the target (conformance._profiles.timings)
     poll_interval: float = 0.25
     retry_budget: float = 600.0  # seconds; the client's RetryBudget (conformance._retry)
     max_response_bytes: int = 16 * 1024 * 1024
@@ -112,6 +114,7 @@ class Settings:
             "segment_ids": list(self.segment_ids),
             "failing_segment_id": self.failing_segment_id,
             "max_jobs": self.max_jobs,
+            "max_duration": self.max_duration,
             "read_only": self.read_only,
             "strict": self.strict,
         }
@@ -276,6 +279,8 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "connect_timeout": _as_float,
     "read_timeout": _as_float,
     "job_timeout": _as_float,
+    "cancel_timeout": _as_float,
+    "max_duration": _as_float,
     "poll_interval": _as_float,
     "retry_budget": _as_seconds_or_zero,
     "max_response_bytes": lambda name, value, source: _as_int(name, value, source, 1024),

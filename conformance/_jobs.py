@@ -1,8 +1,15 @@
 """Every job the suite creates: the budget (``--max-jobs``), what was observed of it, waiting, and clean-up.
 
 Waiting is shared: one tracker polls every job that some test waits on, so tests that wait on jobs created
-together overlap instead of adding up. Every status seen, by any request of the suite, is recorded with its
-time; the reports draw the lifecycle from it.
+together overlap instead of adding up. A wait longer than a few seconds says on the progress line
+(``on_progress``) which jobs it waits for and what they showed, at most every :data:`PROGRESS_EVERY_S`; no
+wait outlives the run's deadline (``--max-duration``): one cut by it is undecided, never failed.
+
+Every status seen, by any request of the suite, is recorded with its time and its source (``create``,
+``get``, ``list``, ``bulk-get``, ``wire``); the reports draw the lifecycle from it. What GET showed (with the
+create answer) is the job's history, on which transitions are judged; listings and bulk-get may lag it
+(``_lifecycle.LAG_TOLERANCE_S``). A cancelled job may be removed once its cancel is applied (ERRATA E-19): a
+GET of it by its owner that answers 404 marks it gone, which counts as finished for waiting.
 """
 
 from __future__ import annotations
@@ -16,10 +23,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance._client import ApiClient, Exchange, TransportError
-from conformance._lifecycle import TERMINAL
+from conformance._client import ApiClient, Exchange
+from conformance._lifecycle import CANCEL_EFFECT, GET_SOURCES, RUNNING, TERMINAL, compress
+from conformance._outcomes import Undecided
 
 JOBS_SEGMENT = "/segment/jobs/"
+BULK_GET = "bulk-get"
+#: a wait says which jobs it waits for once it has lasted this long, then at most this often
+PROGRESS_AFTER_S = 5.0
+PROGRESS_EVERY_S = 10.0
+#: the most jobs a progress line names one by one
+PROGRESS_JOBS = 4
+#: why a test, or a wait, was cut short by the run's deadline
+RUN_DEADLINE_REASON = "the run reached --max-duration"
+RUN_DEADLINE_CAUSE = "--max-duration"
 
 
 #: ids the suite makes up for requests that must not find a job start with this (a server never issues one)
@@ -36,9 +53,10 @@ class UnsafeRequest(Exception):
 
 @dataclass
 class Observation:
-    t: float
+    t: float  # seconds since the tracker started
     status: str
     body: dict[str, Any]
+    source: str = "get"  # one of _lifecycle.SOURCES
 
 
 @dataclass
@@ -49,18 +67,85 @@ class TrackedJob:
     created_at: float
     observations: list[Observation] = field(default_factory=list)
     cancel_requested: bool = False
+    #: when a GET of it by its owner first answered 404 after its cancel (a cancelled job may be removed)
+    gone_at: float | None = None
+    #: the last answer to a GET of it, whatever its status (the evidence of a judgement on what GET showed)
+    last_get: Exchange | None = field(default=None, repr=False)
+
+    @property
+    def readings(self) -> list[Observation]:
+        """What GET showed of the job, with the create answer: its history."""
+        return [o for o in self.observations if o.source in GET_SOURCES]
+
+    @property
+    def views(self) -> list[Observation]:
+        """What listings and bulk-get showed of it (they may lag GET)."""
+        return [o for o in self.observations if o.source not in GET_SOURCES]
 
     @property
     def statuses(self) -> list[str]:
-        return [o.status for o in self.observations]
+        """The statuses of its history, in the order seen."""
+        return [o.status for o in self.readings]
 
     @property
     def last(self) -> Observation | None:
-        return self.observations[-1] if self.observations else None
+        readings = self.readings
+        return readings[-1] if readings else None
+
+    @property
+    def gone(self) -> bool:
+        return self.gone_at is not None
 
     @property
     def finished(self) -> bool:
-        return bool(self.observations) and self.observations[-1].status in TERMINAL
+        """Seen finished by GET, or gone after its cancel (which ends a wait as a CANCELLED would)."""
+        last = self.last
+        return self.gone or (last is not None and last.status in TERMINAL)
+
+    def readings_since(self, t: float) -> list[Observation]:
+        return [o for o in self.readings if o.t >= t]
+
+
+@dataclass(frozen=True)
+class CancelEffect:
+    """What a job running when its cancel was answered 204 showed afterwards (see ``wait_cancel_effect``).
+
+    ``outcome``: ``cancelled`` (GET showed CANCELLING or CANCELLED), ``gone`` (GET answered 404),
+    ``finished`` (GET showed another finished status), or ``running`` (none of these by the deadline)."""
+
+    job_id: str
+    outcome: str
+    seen: tuple[str, ...]  # the statuses GET showed since the 204
+    ran_on: bool  # GET showed a running status after the 204
+    waited_s: float
+
+    @property
+    def path(self) -> str:
+        """``PROCESSING -> CANCELLED``, ``PROCESSING -> gone (404)``; ``nothing`` when GET showed nothing."""
+        gone = ["gone (404)"] if self.outcome == "gone" else []
+        return " -> ".join([*compress(self.seen), *gone]) or "nothing"
+
+
+def cancel_effect(job: TrackedJob, since: float, waited_s: float = 0.0) -> CancelEffect:
+    """What ``job`` showed from ``since`` on (seconds since the tracker started), as a cancel's effect."""
+    seen = tuple(o.status for o in job.readings_since(since))
+    ran_on = any(s in RUNNING for s in seen)
+    if any(s in CANCEL_EFFECT for s in seen):
+        outcome = "cancelled"
+    elif job.gone:
+        outcome = "gone"
+    elif any(s in TERMINAL for s in seen):
+        outcome = "finished"
+    else:
+        outcome = "running"
+    return CancelEffect(job.id, outcome, seen, ran_on, waited_s)
+
+
+def _cancel_shown(since: float) -> Callable[[TrackedJob], bool]:
+    def shown(job: TrackedJob) -> bool:
+        return job.gone or any(o.status in CANCEL_EFFECT | TERMINAL for o in job.readings_since(since))
+
+    return shown
 
 
 class JobTracker:
@@ -73,14 +158,29 @@ class JobTracker:
         max_jobs: int,
         poll_interval: float,
         default_sandbox: str,
+        job_timeout: float = 120.0,
+        cancel_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.max_jobs = max_jobs
         self.poll_interval = poll_interval
         self.default_sandbox = default_sandbox
+        #: how long a job may take to finish from its creation; no wait on a job outlives it
+        self.job_timeout = job_timeout
+        #: how long after a 204 a cancel may take to show (CANCELLING or CANCELLED, or the job gone)
+        self.cancel_timeout = cancel_timeout
         self.clock = clock
+        self.sleep = sleep
         self.t0 = clock()
+        #: the run's deadline (``--max-duration``) on ``clock``; a wait it cuts raises Undecided
+        self.run_deadline: float | None = None
+        #: where a long wait says which jobs it waits for (the plugin writes it on the terminal)
+        self.on_progress: Callable[[str], None] | None = None
+        self._progress_at: float | None = None
+        #: leftover jobs the clean-up could not cancel, and why
+        self.cleanup_problems: list[str] = []
         self.jobs: dict[str, TrackedJob] = {}
         self.attempts = 0
         #: ids made up by the suite, which no job has: the only others a DELETE may name
@@ -127,7 +227,7 @@ class JobTracker:
             with self._lock:
                 if body["id"] not in self.jobs:
                     self.jobs[body["id"]] = TrackedJob(body["id"], sandbox, segment_ids, self.clock())
-            self.observe(body)
+            self.observe(body, "create")
 
     # -- only our own jobs ---------------------------------------------------------------------------
     def unknown_id(self) -> str:
@@ -159,11 +259,19 @@ class JobTracker:
             return
         rest = path[marker + len(JOBS_SEGMENT) :]
         if rest:
-            self.check_cancel(unquote(rest))
+            job_id = unquote(rest)
+            self.check_cancel(job_id)
+            with self._lock:
+                if job_id in self.jobs:
+                    self.jobs[job_id].cancel_requested = True
 
     # -- observation ---------------------------------------------------------------------------------
-    def observe(self, body: Any) -> None:
-        """Records the status of a tracked job seen in any answer (get, list, bulk-get, create)."""
+    def now(self) -> float:
+        """Seconds since the tracker started: the time scale of observations."""
+        return self.clock() - self.t0
+
+    def observe(self, body: Any, source: str = "get") -> None:
+        """Records the status of a tracked job seen in an answer, with where it was seen."""
         if not isinstance(body, dict):
             return
         job_id, status = body.get("id"), body.get("status")
@@ -172,25 +280,48 @@ class JobTracker:
         with self._lock:
             job = self.jobs.get(job_id)
             if job is not None:
-                job.observations.append(Observation(self.clock() - self.t0, status, body))
+                job.observations.append(Observation(self.now(), status, body, source))
 
     def observe_exchange(self, exchange: Exchange) -> None:
-        """Feeds every job found in an answer to :meth:`observe` (hooked to the client)."""
-        if exchange.status is None or not exchange.body or not self.jobs:
+        """Feeds every job found in an answer to :meth:`observe`, tagged with its source, and notes a
+        cancelled job gone when its owner's GET of it answers 404 (hooked to the client)."""
+        if exchange.status is None or not self.jobs:
             return
+        source, job_id = route(exchange.method, exchange.url)
+        if source == "get" and job_id is not None:
+            self._note_read(job_id, exchange)
+            if exchange.status == 404:
+                return
         try:
-            body = json.loads(exchange.body)
+            body = json.loads(exchange.body) if exchange.body else None
         except ValueError:
             return
-        if isinstance(body, dict):
-            if isinstance(body.get("children"), list):
-                for child in body["children"]:
-                    self.observe(child)
-            elif isinstance(body.get("results"), dict):
-                for child in body["results"].values():
-                    self.observe(child)
-            else:
-                self.observe(body)
+        if not isinstance(body, dict) or source is None:
+            return
+        if source == "list" and isinstance(body.get("children"), list):
+            for child in body["children"]:
+                self.observe(child, source)
+        elif source == "bulk-get" and isinstance(body.get("results"), dict):
+            for child in body["results"].values():
+                self.observe(child, source)
+        elif source in ("get", "create"):
+            self.observe(body, source)
+
+    def _note_read(self, job_id: str, exchange: Exchange) -> None:
+        """A GET of a tracked job sent as its owner (the run's credentials, the job's sandbox): kept as the
+        last read; a 404 to it after the run cancelled the job marks the job gone."""
+        with self._lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return
+            sent = {k.lower(): v for k, v in exchange.request_headers}
+            owner = {k.lower(): v for k, v in self.client.headers.items()}
+            owner["x-sandbox-name"] = job.sandbox
+            if any(sent.get(name) != value for name, value in owner.items()):
+                return
+            job.last_get = exchange
+            if exchange.status == 404 and job.cancel_requested and not job.gone:
+                job.gone_at = self.now()
 
     # -- waiting -------------------------------------------------------------------------------------
     def poll_once(self, job_id: str, sandbox: str | None = None) -> Exchange:
@@ -198,41 +329,101 @@ class JobTracker:
         exchange = self.client.get_job(job_id, headers=headers)
         return exchange
 
-    def wait(self, job_ids: Iterable[str], until: Callable[[TrackedJob], bool], timeout: float) -> bool:
+    def wait(
+        self,
+        job_ids: Iterable[str],
+        until: Callable[[TrackedJob], bool],
+        timeout: float,
+        *,
+        what: str = "to finish",
+    ) -> bool:
         """Polls the jobs until ``until`` holds for each, or ``timeout`` passes. Returns True on success.
 
         Polls every job in one sweep per interval, so waiting on many jobs costs one interval, not many.
         A read answered 429 or 503 is sent again by the client after its Retry-After, which stretches the
         sweep (past the run's retry budget the client raises ``Throttled``: the wait is undecided).
+        A wait that lasts says so on the progress line (``what``: what it waits for). A wait that the run's
+        deadline (``--max-duration``) cuts short raises :class:`Undecided`: nothing was judged.
         """
         pending = [self.jobs[j] for j in job_ids]
-        deadline = self.clock() + timeout
+        started = self.clock()
+        deadline = started + timeout
+        cut = self.run_deadline is not None and self.run_deadline < deadline
+        if cut:
+            assert self.run_deadline is not None
+            deadline = self.run_deadline
         while True:
             pending = [j for j in pending if not until(j)]
             if not pending:
                 return True
             if self.clock() >= deadline:
+                if cut:
+                    raise Undecided(
+                        f"{RUN_DEADLINE_REASON} while the suite waited for {len(pending)} job(s) {what}",
+                        cause=RUN_DEADLINE_CAUSE,
+                    )
                 return False
+            self._progress(pending, started, deadline, what)
             for job in pending:
                 self.poll_once(job.id, job.sandbox)
-            time.sleep(max(0.0, min(self.poll_interval, deadline - self.clock())))
+            pending = [j for j in pending if not until(j)]
+            if not pending:
+                return True
+            self.sleep(max(0.0, min(self.poll_interval, deadline - self.clock())))
 
     def wait_finished(self, job_ids: Iterable[str], timeout: float) -> bool:
         return self.wait(job_ids, lambda j: j.finished, timeout)
 
+    def wait_cancel_effect(self, job_id: str, since: float, timeout: float | None = None) -> CancelEffect:
+        """Polls a job whose cancel was answered 204 at ``since`` (seconds since the tracker started) until
+        GET shows the cancel's effect (CANCELLING or CANCELLED, or a 404: gone) or another finished status.
+
+        The deadline is ``timeout`` (default: the cancel timeout) after the 204, and never later than the
+        job's own timeout from its creation; past it, GET is asked once more before the effect is judged."""
+        job = self.jobs[job_id]
+        shown = _cancel_shown(since)
+        limit = self.cancel_timeout if timeout is None else timeout
+        left = min(limit - (self.now() - since), job.created_at + self.job_timeout - self.clock())
+        started = self.clock()
+        if left > 0:
+            self.wait([job_id], shown, left, what="to show their cancel")
+        elif not shown(job):
+            self.poll_once(job.id, job.sandbox)
+        return cancel_effect(job, since, self.clock() - started)
+
+    def _progress(self, pending: Sequence[TrackedJob], started: float, deadline: float, what: str) -> None:
+        """A progress line once the wait has lasted PROGRESS_AFTER_S, then at most every PROGRESS_EVERY_S."""
+        now = self.clock()
+        if self.on_progress is None or now - started < PROGRESS_AFTER_S:
+            return
+        if self._progress_at is not None and now - self._progress_at < PROGRESS_EVERY_S:
+            return
+        self._progress_at = now
+        self.on_progress(progress_line(pending, now - started, deadline - now, what))
+
     # -- clean-up ------------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:
-        """Cancels every tracked job not seen finished; returns their ids. Never raises."""
+        """Cancels every tracked job not seen finished (or gone); returns their ids. Never raises: a job that
+        could not be cancelled is named in ``cleanup_problems``.
+
+        A 404 to the cancel of a job the run had cancelled before is no problem: the job is gone (E-19)."""
         cancelled = []
         for job in list(self.jobs.values()):
             if job.finished:
                 continue
+            already = job.cancel_requested
+            job.cancel_requested = True
             try:
                 exchange = self.client.cancel_job(job.id, headers={"x-sandbox-name": job.sandbox})
-            except TransportError:
+            except Exception as exc:  # it stays as it is; the verdict stands
+                self.cleanup_problems.append(f"job {job.id}: {type(exc).__name__}: {exc}")
                 continue
             if exchange.status is not None and exchange.status < 300:
                 cancelled.append(job.id)
+            elif exchange.status == 404 and already:
+                job.gone_at = job.gone_at if job.gone_at is not None else self.now()
+            else:
+                self.cleanup_problems.append(f"job {job.id}: the cancel answered HTTP {exchange.status}")
         return cancelled
 
     def lifecycles(self) -> list[dict[str, Any]]:
@@ -241,7 +432,38 @@ class JobTracker:
             return [
                 {
                     "id": job.id,
-                    "observations": [{"t": round(o.t, 3), "status": o.status} for o in job.observations],
+                    "observations": [
+                        {"t": round(o.t, 3), "status": o.status, "source": o.source} for o in job.observations
+                    ],
+                    **({"gone_at": round(job.gone_at, 3)} if job.gone_at is not None else {}),
                 }
                 for job in self.jobs.values()
             ]
+
+
+def route(method: str, url: str) -> tuple[str | None, str | None]:
+    """Which operation a request was, as a source of observations, and the job id it names:
+    ``("create", None)``, ``("list", None)``, ``("bulk-get", None)``, ``("get", id)``, else ``(None, id)``."""
+    path = urlsplit(url).path.rstrip("/")
+    method = method.upper()
+    marker = path.rfind(JOBS_SEGMENT)
+    if marker < 0:
+        if path.endswith(JOBS_SEGMENT.rstrip("/")):
+            return {"GET": "list", "POST": "create"}.get(method), None
+        return None, None
+    rest = unquote(path[marker + len(JOBS_SEGMENT) :])
+    if rest == BULK_GET:
+        return ("bulk-get" if method == "POST" else None), None
+    return ("get" if method == "GET" else None), rest
+
+
+def progress_line(pending: Sequence[TrackedJob], waited_s: float, left_s: float, what: str) -> str:
+    """``waiting 15 s for 2 jobs to finish (at most 105 s more): ID PROCESSING, ID QUEUED``."""
+    shown = [f"{job.id} {job.last.status if job.last is not None else 'not read yet'}" for job in pending]
+    if len(shown) > PROGRESS_JOBS:
+        shown = [*shown[:PROGRESS_JOBS], f"and {len(shown) - PROGRESS_JOBS} more"]
+    jobs = f"{len(pending)} job{'s' if len(pending) != 1 else ''}"
+    return (
+        f"segjobs: waiting {waited_s:.0f} s for {jobs} {what} (at most {max(left_s, 0.0):.0f} s more): "
+        + ", ".join(shown)
+    )

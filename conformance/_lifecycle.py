@@ -1,4 +1,10 @@
-"""The status lifecycle of a segment job, as spec/ERRATA.md (E-20) writes it out."""
+"""The status lifecycle of a segment job, as spec/ERRATA.md (E-20) writes it out, and how the suite reads it.
+
+Transitions are judged on what GET showed of a job (the create answer and every GET, over the client or a
+raw socket). A listing or a bulk-get may be served from an index that lags GET by a moment, so what they show
+is compared with GET only once the job has settled: more than :data:`LAG_TOLERANCE_S` seconds after GET first
+showed it finished, they must show the status it finished in.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,17 @@ from itertools import pairwise
 STATUSES = ("NEW", "QUEUED", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED")
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 RUNNING = frozenset({"NEW", "QUEUED", "PROCESSING"})
+#: what a running job shows once a cancel answered 204 has taken effect (CANCELLING is optional, E-19); a
+#: server may also remove the job then, everywhere at once (a 404 from GET, absent from list and bulk-get)
+CANCEL_EFFECT = frozenset({"CANCELLING", "CANCELLED"})
+
+#: where a status was seen: the create answer, GET, a listing, bulk-get, a GET over the raw socket
+SOURCES = ("create", "get", "list", "bulk-get", "wire")
+#: the sources whose statuses make a job's history: transitions are judged on these only
+GET_SOURCES = frozenset({"create", "get", "wire"})
+#: seconds a listing or bulk-get may lag GET: later than this after GET showed a job finished, they show the
+#: status it finished in
+LAG_TOLERANCE_S = 5.0
 
 #: Legal moves between two observations. A poller may miss intermediate states, so a skip is legal;
 #: staying put is always legal; terminal states have no way out.
@@ -30,6 +47,23 @@ def illegal_step(observed: Sequence[str]) -> tuple[str, str] | None:
         if after not in TRANSITIONS.get(before, frozenset()):
             return before, after
     return None
+
+
+def lagging_views(
+    history: Sequence[tuple[float, str]],
+    views: Sequence[tuple[float, str]],
+    tolerance: float = LAG_TOLERANCE_S,
+) -> list[tuple[float, str, str]]:
+    """What listings and bulk-get showed of a settled job that GET contradicts.
+
+    ``history``: (time, status) of what GET showed; ``views``: (time, status) of what listings and bulk-get
+    showed. Once GET first showed a finished status, a view made more than ``tolerance`` seconds later must
+    show that status; each one that does not comes back as (time, status shown, status settled)."""
+    settled = next(((t, s) for t, s in history if s in TERMINAL), None)
+    if settled is None:
+        return []
+    since, final = settled
+    return [(t, s, final) for t, s in views if t > since + tolerance and s != final]
 
 
 def compress(observed: Sequence[str]) -> list[str]:

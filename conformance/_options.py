@@ -191,6 +191,17 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "max_duration",
+        "seconds the whole run may take: then the tests not run and the waits cut are undecided, the run's "
+        "jobs cancelled, the reports written (verdict `incomplete`, exit 4, unless a MUST failed before)",
+        "off",
+        flag="--max-duration",
+        pytest="--segjobs-max-duration",
+        env="SEGJOBS_MAX_DURATION",
+        key="max_duration",
+        metavar="S",
+    ),
+    Option(
         "read_only",
         "run only what creates no job (for production targets); what needs a job is out of scope",
         "off",
@@ -222,10 +233,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "job_timeout",
-        "how long a job may take to finish",
-        "profile's (60 / 120 / 600 s)",
+        "how long a job may take to finish (the wait says which jobs it waits for every 10 s)",
+        "profile's (60 / 120 / 600 s) on the embedded server; `1800` s against `--base-url`",
         env="SEGJOBS_JOB_TIMEOUT",
         key="job_timeout",
+    ),
+    Option(
+        "cancel_timeout",
+        "how long after its 204 a cancel may take to show (CANCELLING or CANCELLED, or the job gone)",
+        "`5` s on the embedded server; `60` s against `--base-url`",
+        env="SEGJOBS_CANCEL_TIMEOUT",
+        key="cancel_timeout",
     ),
     Option(
         "poll_interval",

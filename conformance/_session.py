@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from conformance._checks import set_redactor
 from conformance._client import ApiClient, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
-from conformance._profiles import PROFILES, Profile
+from conformance._profiles import PROFILES, Profile, Timings, timings
 from conformance._results import TestRecord, build_results
 
 
@@ -42,8 +43,27 @@ class SuiteState:
         self.server: Any = None
         #: no base URL given: the run tests the embedded reference server
         self.embedded = settings.base_url is None
+        #: how long jobs and cancels may take: short on the embedded server, real-platform long otherwise
+        self.timings: Timings = timings(
+            self.profile,
+            embedded=self.embedded,
+            job_timeout=settings.job_timeout,
+            cancel_timeout=settings.cancel_timeout,
+            sources=settings.sources,
+        )
+        self.settings = replace(
+            settings, job_timeout=self.timings.job_timeout, cancel_timeout=self.timings.cancel_timeout
+        )
+        #: the run's deadline (--max-duration) on time.monotonic, and whether the run reached it
+        self.deadline = None if settings.max_duration is None else self.t0 + settings.max_duration
+        self.deadline_reached = False
+        self.deadline_said = False
+        #: where the tracker's progress lines go (the plugin sets the terminal); None: nowhere
+        self.progress: Callable[[str], None] | None = None
         self.client: ApiClient | None = None
         self.tracker: JobTracker | None = None
+        #: the leftover jobs the clean-up cancelled at the end
+        self.cleaned_up: list[str] = []
         self.results_path: Path | None = None
         self.results: dict[str, Any] | None = None
         #: why junit.xml, report.html or summary.md could not be written (a warning, never a verdict)
@@ -68,7 +88,11 @@ class SuiteState:
             max_jobs=self.settings.max_jobs,
             poll_interval=self.settings.poll_interval,
             default_sandbox=self.settings.sandbox,
+            job_timeout=self.timings.job_timeout,
+            cancel_timeout=self.timings.cancel_timeout,
         )
+        self.tracker.run_deadline = self.deadline
+        self.tracker.on_progress = self.progress
         self.client.on_exchange = self.tracker.observe_exchange
         self.client.guard = self.tracker.guard
         set_redactor(self.settings.redactor)
@@ -112,6 +136,19 @@ class SuiteState:
                 2,
             )
 
+    def past_deadline(self) -> bool:
+        """Whether the run has reached ``--max-duration`` (remembered once it has)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.deadline_reached = True
+        return self.deadline_reached
+
+    def start_line(self) -> str:
+        """What the run waits for, said at the start: the timings, and the run's deadline if any."""
+        line = f"segjobs: {self.timings.line()}"
+        if self.settings.max_duration is not None:
+            line += f"; the run stops at --max-duration {self.settings.max_duration:g} s"
+        return line
+
     def abort(self, message: str, code: int) -> None:
         self.aborted = message
         self.exit_code = code
@@ -119,7 +156,7 @@ class SuiteState:
     def stop(self) -> None:
         if self.tracker is not None:
             with contextlib.suppress(Exception):  # clean-up never hides the verdict
-                self.tracker.cleanup()
+                self.cleaned_up = self.tracker.cleanup()
         if self.client is not None:
             self.client.close()
         if self.server is not None:
@@ -138,7 +175,13 @@ class SuiteState:
             "jobs_planned": self.planned_jobs,
             "jobs_created": len(tracker.jobs) if tracker else 0,
             "create_requests": tracker.attempts if tracker else 0,
+            "jobs_cancelled_at_end": len(self.cleaned_up),
+            "job_timeout_s": self.timings.job_timeout,
+            "cancel_timeout_s": self.timings.cancel_timeout,
         }
+        if settings.max_duration is not None:
+            stats["max_duration_s"] = settings.max_duration
+            stats["max_duration_reached"] = self.deadline_reached
         results = build_results(
             suite={
                 "name": "segment-jobs-conformance",

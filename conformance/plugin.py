@@ -11,6 +11,7 @@ given (:mod:`conformance._session`), turns each test outcome into per-requiremen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Generator, Mapping
@@ -23,8 +24,8 @@ from conformance import _options, _summary
 from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
-from conformance._jobs import BudgetExhausted, JobTracker
-from conformance._outcomes import DISABLED, UNDECIDED, Disabled, Judgement, NotJudged
+from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, BudgetExhausted, JobTracker
+from conformance._outcomes import DISABLED, UNDECIDED, Disabled, Judgement, NotJudged, Undecided
 from conformance._plan import (
     SelectionError,
     TestInfo,
@@ -81,7 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = replace(settings, seed=int.from_bytes(os.urandom(4), "big") % 1_000_000)
     if settings.base_url is None:
         settings = for_embedded(settings)
-    config.stash[STATE_KEY] = SuiteState(settings, opt(_options.pytest_option("job_seconds")))
+    state = SuiteState(settings, opt(_options.pytest_option("job_seconds")))
+    state.progress = lambda line: _say(config, line)  # the job tracker's progress lines while it waits
+    config.stash[STATE_KEY] = state
 
 
 def _keep_hypothesis_files_out_of_the_working_directory() -> None:
@@ -97,6 +100,18 @@ def _keep_hypothesis_files_out_of_the_working_directory() -> None:
 
 def state_of(config: pytest.Config) -> SuiteState:
     return config.stash[STATE_KEY]
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    """A line of its own on the terminal at once, also while a test runs (whose output pytest captures)."""
+    if config.pluginmanager.get_plugin("terminalreporter") is None:
+        return
+    writer = config.get_terminal_writer()
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        if writer.width_of_current_line:
+            writer.line()  # after pytest's progress characters
+        writer.line(line)
 
 
 # -- collection ----------------------------------------------------------------------------------------
@@ -208,6 +223,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         state.abort(f"the embedded reference server did not start: {exc}", 3)
         return
     state.reachability()
+    if state.aborted is None and (not state.embedded or state.settings.max_duration is not None):
+        _say(session.config, state.start_line())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -225,6 +242,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if disabled is not None:
         item.stash[SCOPE_KEY] = disabled
         pytest.skip(disabled.reason)
+    if state.past_deadline():  # --max-duration: what is not run yet is undecided, never failed
+        if not state.deadline_said:
+            state.deadline_said = True
+            _say(item.config, f"segjobs: {RUN_DEADLINE_REASON}: the tests not run yet are undecided")
+        raise Undecided(RUN_DEADLINE_REASON, cause=RUN_DEADLINE_CAUSE)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -387,7 +409,10 @@ def judgement(request: pytest.FixtureRequest) -> Judgement:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = state_of(config)
     shown = state.settings.describe()
-    return ["segjobs: " + ", ".join(f"{k}={v}" for k, v in shown.items() if v not in (None, [], False))]
+    return [
+        "segjobs: " + ", ".join(f"{k}={v}" for k, v in shown.items() if v not in (None, [], False)),
+        f"segjobs: {state.timings.line()}",
+    ]
 
 
 @pytest.hookimpl(trylast=True)

@@ -35,6 +35,8 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "connect_timeout": ("3", 3.0),
     "read_timeout": ("4", 4.0),
     "job_timeout": ("30", 30.0),
+    "cancel_timeout": ("7.5", 7.5),
+    "max_duration": ("90", 90.0),
     "poll_interval": ("0.5", 0.5),
     "retry_budget": ("0", 0.0),
     "max_response_bytes": ("2048", 2048),
