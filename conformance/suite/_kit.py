@@ -106,7 +106,8 @@ class Kit:
         exchange: Exchange, allowed: Collection[int] | range, requirement: str | list[str], operation: str
     ) -> None:
         """A refusal: a status in ``allowed`` (a 5xx also fails SJ-ERROR-001) that the spec documents for
-        ``operation`` (SJ-ERROR-003)."""
+        ``operation`` (SJ-ERROR-003). Every operation documents any 4xx (``4XX``, ERRATA E-17), so a 404, 413
+        or 422 where ``requirement`` accepts any 4xx is a documented refusal."""
         expect_status(exchange, allowed, requirement)
         documented = documented_statuses().get(operation, frozenset())
         require(
@@ -192,11 +193,22 @@ _DOCUMENTED: dict[str, frozenset[int]] = {}
 
 
 def documented_statuses() -> dict[str, frozenset[int]]:
-    """operationId -> the response statuses the OpenAPI document declares for it."""
+    """operationId -> the response statuses the OpenAPI document declares for it (a range such as ``4XX``
+    stands for its hundred codes)."""
     if not _DOCUMENTED:
         for item in load_openapi().get("paths", {}).values():
             for operation in item.values():
                 if isinstance(operation, dict) and "operationId" in operation:
-                    codes = {int(c) for c in operation.get("responses", {}) if str(c).isdigit()}
+                    codes = set().union(*map(_codes, operation.get("responses", {})))
                     _DOCUMENTED[str(operation["operationId"])] = frozenset(codes)
     return _DOCUMENTED
+
+
+def _codes(key: object) -> set[int]:
+    """The statuses a response key of the OpenAPI document declares: ``404`` one, ``4XX`` a hundred."""
+    text = str(key).upper()
+    if text.isdigit():
+        return {int(text)}
+    if len(text) == 3 and text[0] in "12345" and text[1:] == "XX":
+        return set(range(int(text[0]) * 100, int(text[0]) * 100 + 100))
+    return set()  # "default" declares nothing in particular

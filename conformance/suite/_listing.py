@@ -31,6 +31,36 @@ def _ids(page: dict[str, Any]) -> list[str]:
     return [str(c.get("id")) for c in page["children"]]
 
 
+def _refused(exchange: Exchange) -> bool:
+    """A listing refused with a 4xx: a filter path or sort attribute the server does not support, which it
+    may refuse (ERRATA E-14, E-25). A 429 is no refusal: it says "later"."""
+    return exchange.status is not None and 400 <= exchange.status < 500 and exchange.status != 429
+
+
+def _by_id(kit: Kit, job_id: str, requirement: str) -> tuple[Exchange, list[str] | None]:
+    """The listing filtered by ``property=id==<job_id>``, and the ids it lists; None for the ids when the
+    server refuses to filter on ``id`` (a path it need not support, ERRATA E-25)."""
+    exchange = kit.api.list_jobs({"property": f"id=={job_id}"})
+    if _refused(exchange):
+        return exchange, None
+    return exchange, _ids(kit.check_page(exchange, requirement))
+
+
+def _newest_of_segment(segment: str) -> list[tuple[str, str]]:
+    """The jobs of a segment definition, newest first (creationTime is a sort every server supports)."""
+    return [("property", f"segments~segmentId=={segment}"), ("sort", "creationTime:desc"), ("limit", "100")]
+
+
+def _listed_under_segment(kit: Kit, job_id: str, segment: str, requirement: str) -> tuple[Exchange, bool]:
+    """Whether the listing filtered by the job's segment definition shows it: among the newest 100, else on
+    any page of a walk over them all. The way to find a job where ``property=id==`` is refused (E-25)."""
+    exchange, page = kit.page(_newest_of_segment(segment), requirement)
+    if job_id in _ids(page):
+        return exchange, True
+    walk = _walk(kit.api, kit, [("property", f"segments~segmentId=={segment}")])
+    return walk.first, job_id in {str(c.get("id")) for c in walk.children}
+
+
 def _statuses(page: dict[str, Any]) -> str:
     return ", ".join(f"{c.get('id')}: {c.get('status')}" for c in page["children"])[:500]
 

@@ -15,6 +15,7 @@ from conformance._client import Exchange
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._outcomes import Disabled, Judgement
+from conformance.suite._listing import _by_id, _listed_under_segment
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet, Member
@@ -127,7 +128,10 @@ def test_created_jobs_get_distinct_ids(fleet: Fleet) -> None:
     "SJ-CREATE-007",
     "SJ-GET-001",
     "SJ-GET-003",
+    "SJ-LIST-001",
     "SJ-LIST-002",
+    "SJ-LIST-004",
+    "SJ-LIST-006",
     "SJ-LIST-010",
     "SJ-LIST-014",
     "SJ-CREATE-001",
@@ -151,16 +155,32 @@ def test_a_created_job_is_readable_and_listed(fleet: Fleet, kit: Kit) -> None:
     )
     # every job of the fleet, not only this one: a server that drops some created jobs (the newest, say)
     # from its listings shows it on one of them
-    listed = [job_id] + [
-        str(m.body["id"]) for m in list(fleet.members.values()) if m.body and m.body.get("id") != job_id
-    ]
-    for one in listed:
-        _require_listed(kit, one)
+    others = [m for m in list(fleet.members.values()) if m.body and m.body.get("id") != job_id]
+    _require_listed(kit, job_id, kit.segment)
+    for member in others:
+        assert member.body is not None
+        # the cancelled job may be gone once its cancel is applied, everywhere at once (ERRATA E-19)
+        gone_allowed = member.role == "cancelled"
+        _require_listed(kit, str(member.body["id"]), member.segment_ids[0], gone_allowed=gone_allowed)
 
 
-def _require_listed(kit: Kit, job_id: str) -> None:
-    listing, page = kit.page({"property": f"id=={job_id}"}, "SJ-CREATE-007")
-    if job_id in [c.get("id") for c in page["children"]]:
+def _require_listed(kit: Kit, job_id: str, segment: str, *, gone_allowed: bool = False) -> None:
+    """The job is in the listing: through ``property=id==<it>``, or, where the server refuses to filter on
+    ``id`` (which it may, ERRATA E-25), among the jobs of its segment definition ``segment``. A filter that
+    is answered and misses a job the listing shows fails SJ-LIST-010. With ``gone_allowed``, a job that GET
+    no longer finds either (404) is gone, not missing."""
+    listing, ids = _by_id(kit, job_id, "SJ-CREATE-007")
+    if ids is not None and job_id in ids:
+        return
+    if ids is None:
+        listing, found = _listed_under_segment(kit, job_id, segment, "SJ-CREATE-007")
+        require(
+            found or (gone_allowed and _gone(kit, job_id)),
+            "SJ-CREATE-007",
+            f"the created job {job_id} in the listing",
+            f"not among the jobs of its segment definition {segment} (property=id== is refused)",
+            listing,
+        )
         return
     # not found through the filter: is it the filter, or the listing?
     newest, recent = kit.page({"sort": "creationTime:desc", "limit": "100"}, "SJ-CREATE-007")
@@ -173,12 +193,17 @@ def _require_listed(kit: Kit, job_id: str) -> None:
             listing,
         )
     require(
-        False,
+        gone_allowed and _gone(kit, job_id),
         "SJ-CREATE-007",
         f"the created job {job_id} in the listing",
         "neither the property=id filter nor the 100 newest jobs show it",
         newest,
     )
+
+
+def _gone(kit: Kit, job_id: str) -> bool:
+    """GET answers 404 for the job: it was removed (a cancelled job may be, ERRATA E-19)."""
+    return kit.api.get_job(job_id).status == 404
 
 
 @pytest.mark.fleet("primary", "secondary")

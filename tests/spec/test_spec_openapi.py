@@ -29,12 +29,13 @@ SUCCESS = {
     "bulkGetSegmentJobs": {"207"},
 }
 
+#: every operation declares 4XX too: any refusal is a documented status (ERRATA E-17)
 ERRORS = {
-    "listSegmentJobs": {"400", "401", "403", "429", "500", "503"},
-    "createSegmentJob": {"400", "401", "403", "415", "429", "500", "503"},
-    "getSegmentJob": {"400", "401", "403", "404", "429", "500", "503"},
-    "cancelSegmentJob": {"400", "401", "403", "404", "409", "429", "500", "503"},
-    "bulkGetSegmentJobs": {"400", "401", "403", "415", "429", "500", "503"},
+    "listSegmentJobs": {"400", "401", "403", "429", "4XX", "500", "503"},
+    "createSegmentJob": {"400", "401", "403", "415", "429", "4XX", "500", "503"},
+    "getSegmentJob": {"400", "401", "403", "404", "429", "4XX", "500", "503"},
+    "cancelSegmentJob": {"400", "401", "403", "404", "409", "429", "4XX", "500", "503"},
+    "bulkGetSegmentJobs": {"400", "401", "403", "415", "429", "4XX", "500", "503"},
 }
 
 STATUSES = ["NEW", "QUEUED", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED"]
@@ -173,6 +174,18 @@ def test_error_statuses_are_declared_with_json_error_bodies(
 
 def test_no_405_is_declared_since_openapi_cannot_declare_it_per_method(openapi: dict[str, Any]) -> None:
     assert all("405" not in op["responses"] for _, _, _, op in operations(openapi))
+
+
+def test_any_other_refusal_is_a_documented_status(openapi: dict[str, Any]) -> None:
+    """A 404, 413 or 422 refusal is documented on every operation, as HTTP's class rule says (ERRATA E-17);
+    no other range is: a 2xx other than the operation's own, or a 5xx other than 500 and 503, is not."""
+    for _, _, _, op in operations(openapi):
+        ranges = {code for code in op["responses"] if not code.isdigit()}
+        assert ranges == {"4XX"}, op["operationId"]
+        assert op["responses"]["4XX"] == {"$ref": "#/components/responses/OtherRefusal"}
+    description = openapi["components"]["responses"]["OtherRefusal"]["description"]
+    assert "RFC 9110, section 15" in description
+    assert "ERRATA E-17" in description
 
 
 def test_429_and_503_carry_a_retry_after_header(openapi: dict[str, Any]) -> None:

@@ -123,14 +123,29 @@ def test_bulk_get_request(body: Any, ok: bool) -> None:
     assert valid("BulkGetRequest", body) is ok
 
 
-def test_bulk_get_results_are_jobs_or_error_entries_with_a_numeric_status() -> None:
-    error = {"id": "x", "status": 404, "title": "NotFound", "detail": "no such job"}
+def test_bulk_get_results_are_jobs_or_error_entries_of_any_shape() -> None:
+    """An entry that does not read as a job is an error entry, whatever its shape (ERRATA E-09)."""
+    problem = {"id": "x", "status": 404, "title": "NotFound", "detail": "no such job"}
+    nested = {"id": "x", "error": {"status": 404, "message": "not found"}}
     assert valid("BulkGetResponse", {"results": {}})
-    assert valid("BulkGetResponse", {"results": {JOB["id"]: JOB, "x": error}})
-    assert not valid("BulkGetResponse", {"results": {"x": {**error, "status": "NOT_FOUND"}}})
-    assert not valid("BulkGetResponse", {"results": {"x": {"id": "x"}}})
+    for entry in (problem, nested, {"id": "x"}, {"id": "x", "found": False}, None, "not found"):
+        assert valid("BulkGetResponse", {"results": {JOB["id"]: JOB, "x": entry}}), entry
     assert not valid("BulkGetResponse", {"results": [JOB]})
     assert not valid("BulkGetResponse", {})
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"id": "x", "status": "NEW"},  # a job's status, but not a job: SegmentJob's required fields
+        {"id": "x", "status": "NOT_FOUND", "message": "not found"},  # a string status reads as a job
+        {**JOB, "status": "new"},  # status-lowercase: a job with a status outside the seven
+        {**JOB, "creationTime": "1579304260897"},
+    ],
+)
+def test_an_entry_with_a_string_status_reads_as_a_job_and_must_be_one(entry: dict[str, Any]) -> None:
+    assert not valid("BulkGetError", entry)
+    assert not valid("BulkGetResponse", {"results": {"x": entry}})
 
 
 def test_an_error_entry_can_never_pass_as_a_job() -> None:
@@ -170,15 +185,16 @@ def test_bodies_of_neither_shape_are_refused(body: dict[str, Any]) -> None:
         ("updateTime:asc", True),
         ("status:asc", True),
         ("id:desc", True),
-        (
-            "metrics.totalTime.startTimeInMs:asc",
-            False,
-        ),  # a server may support it; generation stays on the four
+        # the doc's form whatever the attribute: a server refuses what it does not sort on (ERRATA E-14)
+        ("metrics.totalTime.startTimeInMs:asc", True),
         ("creationTime", False),
         ("creationTime:up", False),
         (":asc", False),
+        ("", False),
         ("creationTime:ASC", False),
         ("creation time:asc", False),
+        ("creationTime:asc\n", False),
+        ("creationTime:asc:desc", False),
     ],
 )
 def test_sort_pattern(value: str, ok: bool) -> None:
@@ -192,10 +208,15 @@ def test_sort_pattern(value: str, ok: bool) -> None:
         ("status==NEW", True),
         ("sandbox.sandboxName==prod", True),
         ("segments~segmentId==4afe34ae-8c98-4513-8a1d-67ccaa54bc05", True),
+        ("status==a=b", True),
+        ("status==NEW\t", True),
         ("status=NEW", False),
         ("==NEW", False),
         ("status==", False),
         ("segments~==x", False),
+        ("status==NEW\n", False),
+        ("status==NE\rW", False),
+        ("status==NEW\u2028", False),
     ],
 )
 def test_property_pattern(value: str, ok: bool) -> None:
