@@ -46,6 +46,12 @@ def _by_id(kit: Kit, job_id: str, requirement: str) -> tuple[Exchange, list[str]
     return exchange, _ids(kit.check_page(exchange, requirement))
 
 
+def _gone(kit: Kit, job_id: str) -> bool:
+    """GET answers 404 for the job: it was removed, as a cancelled job may be once its cancel is applied,
+    from get, list and bulk-get at once (ERRATA E-19)."""
+    return kit.api.get_job(job_id).status == 404
+
+
 def _newest_of_segment(segment: str) -> list[tuple[str, str]]:
     """The jobs of a segment definition, newest first (creationTime is a sort every server supports)."""
     return [("property", f"segments~segmentId=={segment}"), ("sort", "creationTime:desc"), ("limit", "100")]

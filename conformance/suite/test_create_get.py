@@ -15,7 +15,7 @@ from conformance._client import Exchange
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._outcomes import Disabled, Judgement
-from conformance.suite._listing import _by_id, _listed_under_segment
+from conformance.suite._listing import _by_id, _gone, _listed_under_segment
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet, Member
@@ -199,11 +199,6 @@ def _require_listed(kit: Kit, job_id: str, segment: str, *, gone_allowed: bool =
         "neither the property=id filter nor the 100 newest jobs show it",
         newest,
     )
-
-
-def _gone(kit: Kit, job_id: str) -> bool:
-    """GET answers 404 for the job: it was removed (a cancelled job may be, ERRATA E-19)."""
-    return kit.api.get_job(job_id).status == 404
 
 
 @pytest.mark.fleet("primary", "secondary")
