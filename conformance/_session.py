@@ -15,11 +15,12 @@ from typing import Any
 
 from conformance import _spec
 from conformance._checks import set_redactor
-from conformance._client import ApiClient, TransportError
+from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._profiles import PROFILES, Profile, Timings, timings
 from conformance._results import TestRecord, build_results
+from conformance._retry import RetryBudget
 
 
 class SuiteState:
@@ -82,6 +83,7 @@ class SuiteState:
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
             max_response_bytes=self.settings.max_response_bytes,
+            retry_budget=RetryBudget(self.settings.retry_budget),
         )
         self.tracker = JobTracker(
             self.client,
@@ -102,6 +104,9 @@ class SuiteState:
         assert self.client is not None
         try:
             exchange = self.client.list_jobs({"limit": "1"})
+        except Inconclusive as exc:
+            self.abort(f"the target {self.settings.base_url} answered nothing to test with: {exc}", 3)
+            return
         except TransportError as exc:
             if "ConnectError" in str(exc) or "ConnectTimeout" in str(exc):
                 self.abort(f"the target {self.settings.base_url} is unreachable: {exc}", 3)

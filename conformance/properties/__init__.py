@@ -29,10 +29,9 @@ Generation
 
     Positive data must be *semantically* valid, since a check blames the server for refusing it:
 
-    - listing: ``sort`` names one of the attributes the spec lists (``creationTime``, ``updateTime``,
-      ``status``, ``id``) and ``property`` filters on ``status``, ``sandbox.sandboxName`` or
-      ``segments~segmentId``; the spec's patterns admit other names, which a conformant server may refuse
-      with 400 (ERRATA E-14, E-25);
+    - listing: generated from ``strategies.generation_document()``, whose patterns narrow ``sort`` to
+      ``creationTime`` (the attribute the doc demands) and ``property`` to ``segments~segmentId``; other
+      attributes and paths are the doc's form but a conformant server may refuse them (ERRATA E-14, E-25);
     - create: the body names one configured segment definition (``SEGJOBS_SEGMENT_IDS``); generated IDs are
       unknown definitions (400), and several definitions in one job are optional (E-24);
     - get and cancel: a job is pinned as ``segmentJobId`` next to generated IDs; the acceptance check only
@@ -45,7 +44,8 @@ Generation
       added to some of them so that results hold a real job.
 
     Negative data is schemathesis' own. It never negates ``minItems`` of the create body (an empty array), so
-    that case is left to the scenario tests.
+    that case is left to the scenario tests. Invalid listing queries are judged by content, not by a demand
+    for a 4xx: refused, or ignored with a correct page (``latitude``, ERRATA E-30).
 
 Checks used, and the requirement a failure of each blames (the table is :data:`rules.BLAME`)
     =============================  ==========================================================================
@@ -57,13 +57,17 @@ Checks used, and the requirement a failure of each blames (the table is :data:`r
     response_schema_conformance    for a 2xx answer the operation's schema requirement (SJ-LIST-014,
                                    SJ-CREATE-006, SJ-GET-003, SJ-BULK-007), SJ-HTTP-002 when the body is no
                                    JSON; SJ-ERROR-002 for the body of an error answer
-    negative_data_rejection        SJ-LIST-013, SJ-CREATE-008, SJ-BULK-006 (expected: any 4xx)
+    negative_data_rejection        SJ-CREATE-008, SJ-BULK-006 (expected: any 4xx; a body the server cannot
+                                   read has no correct answer that ignores it)
+    query_latitude (own)           SJ-LIST-013: an invalid listing query is refused with a 4xx, or ignored
+                                   with a correct page (compared with the same valid query, ERRATA E-30)
     positive_data_acceptance       SJ-LIST-001 (200), SJ-CREATE-001 (200), SJ-GET-001 (200), SJ-BULK-001
                                    (207), SJ-CANCEL-001 (204, or 409 for a job cancelling or finished);
                                    429 is accepted everywhere
-    cancel_takes_effect (own)      after a 204 to the cancel of a job of the run, GET of it answers 200
-                                   (SJ-CANCEL-008) with CANCELLING or CANCELLED (SJ-CANCEL-003), or with
-                                   the finished status it had before (SJ-CANCEL-005)
+    cancel_takes_effect (own)      after a 204 to the cancel of a job of the run, GET of it shows CANCELLING
+                                   or CANCELLED, or the job is gone, within the cancel deadline
+                                   (SJ-CANCEL-003); a finished job keeps the status it had (SJ-CANCEL-005);
+                                   staying readable is SJ-CANCEL-008 (a SHOULD, ERRATA E-19)
     credentials_required (own)     a listing that succeeds is refused with 401 or 403 without credentials
                                    (SJ-AUTH-001) and with an invalid bearer token, every other credential
                                    right (SJ-AUTH-002)
@@ -79,7 +83,7 @@ Checks used, and the requirement a failure of each blames (the table is :data:`r
 
 Checks not used
     use_after_free
-        fails a correct server: a cancelled job stays readable (``DELETE`` is a cancel, ERRATA E-19).
+        fails a correct server: a cancelled job may stay readable (``DELETE`` is a cancel, ERRATA E-19).
         ``cancel_takes_effect`` checks the cancel semantics instead.
     ignored_auth, ensure_resource_availability
         they send or look up requests through schemathesis' own transport and recorder; the suite's

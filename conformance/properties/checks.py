@@ -86,6 +86,8 @@ class JobAcceptance:
             job_id = job_id_of(case)
             if job_id is None or (job_id not in self.extra_ids and job_id not in self.jobs.jobs):
                 return None
+            if response.status_code == 404 and _cancelled_by_the_run(self.jobs, job_id):
+                return None  # a cancelled job may be gone (ERRATA E-19): SJ-CANCEL-008 judges that, a SHOULD
         self.judged.add(rules_of(case.method, case.path).acceptance_requirement)
         result: bool | None = self._check(ctx, response, case)
         return result
@@ -94,6 +96,11 @@ class JobAcceptance:
 def positive(jobs: JobTracker, judged: set[str], known_ids: Collection[str] = ()) -> Checks:
     """Checks of answers to valid data: those of every answer, and acceptance."""
     return Checks((*RESPONSE_CHECKS, JobAcceptance(jobs, known_ids, judged)))
+
+
+def _cancelled_by_the_run(jobs: JobTracker, job_id: str) -> bool:
+    tracked = jobs.jobs.get(job_id)
+    return tracked is not None and tracked.cancel_requested
 
 
 class CancelTakesEffect:
@@ -228,8 +235,8 @@ class CreatedJobFound:
 
     def __call__(self, case: AnyCase, exchange: Exchange) -> Finding | None:
         job_id = job_id_of(case)
-        if job_id is None or job_id not in self.jobs.jobs:
-            return None
+        if job_id is None or job_id not in self.jobs.jobs or _cancelled_by_the_run(self.jobs, job_id):
+            return None  # (a job the run cancelled may be gone, E-19)
         self.judged.add("SJ-CREATE-007")
         if exchange.status != 404:
             return None

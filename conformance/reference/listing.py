@@ -57,7 +57,7 @@ LENIENT_RULES: Mapping[str, str] = {
 _INTEGER = re.compile(r"[0-9]+")
 _NEGATIVE = re.compile(r"-[0-9]+")
 # As in the OpenAPI document: a dotted path, optionally ~key for arrays, then == and a non-empty value.
-_FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)(?:~([A-Za-z_][A-Za-z0-9_]*))?==(.+)")
+_FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)(?:~([A-Za-z_][A-Za-z0-9_]*))?==([^\n\r\u2028\u2029]+)")
 _SINGLE_VALUED = ("start", "limit", "status", "sort")
 _HUGE = 10**18
 

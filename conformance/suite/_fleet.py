@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance._checks import ConformanceFailure, describe_status
-from conformance._client import ApiClient, Exchange, Throttled, TransportError
+from conformance._client import ApiClient, Exchange, Inconclusive, Throttled, TransportError
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, CancelEffect, JobTracker, TrackedJob
 from conformance._lifecycle import STATUSES, compress
@@ -143,7 +143,7 @@ class Fleet:
         sent = self.jobs.clock()
         try:
             exchange = self.jobs.create(segments)
-        except (TransportError, BudgetExhausted) as exc:
+        except (TransportError, Inconclusive, BudgetExhausted) as exc:
             return Member(role, segments, problem=exc, sent_at=sent, answered_at=self.jobs.clock())
         return Member(role, segments, exchange, sent_at=sent, answered_at=self.jobs.clock())
 

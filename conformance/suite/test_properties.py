@@ -73,11 +73,13 @@ def own_job_id(
 
 
 @pytest.fixture
-def readable_job_id(api: ApiClient, own_jobs: list[str]) -> str | None:
-    """A job to pin as ``segmentJobId`` of a read: one of this module's, else the newest of the listing
-    (reading another's job is harmless), else None (generated IDs only)."""
-    if own_jobs:
-        return own_jobs[0]
+def readable_job_id(api: ApiClient, jobs: JobTracker, own_jobs: list[str]) -> str | None:
+    """A job to pin as ``segmentJobId`` of a read: one of this module's that no test cancelled (a cancelled
+    job may be gone, E-19), else the newest of the listing (reading another's job is harmless), else None
+    (generated IDs only)."""
+    live = [j for j in own_jobs if j in jobs.jobs and not jobs.jobs[j].cancel_requested]
+    if live:
+        return live[0]
     try:
         listing = api.list_jobs({"limit": "1"})
     except TransportError:

@@ -209,12 +209,14 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("succeeded-without-batch", "lifecycle", "--fault succeeded-without-batch", "SJ-LIFECYCLE-005"),
     _m("total-time-off", "lifecycle", "--fault total-time-off", "SJ-LIFECYCLE-006"),
     _m("creation-time-drifts", "lifecycle", "--fault creation-time-drifts", "SJ-LIFECYCLE-008"),
-    _m("cancelled-job-404", "lifecycle", "--fault cancelled-job-404", "SJ-CANCEL-008"),
+    # staying readable after a cancel is a SHOULD (ERRATA E-19: the doc calls the cancel a delete)
+    _m("cancelled-job-404", "lifecycle", "--fault cancelled-job-404", "SJ-CANCEL-008", strict=True),
     _m(
         "cancelled-job-404/cancel-direct",
         "lifecycle",
         "--fault cancelled-job-404 --cancel-direct",
         "SJ-CANCEL-008",
+        strict=True,
     ),
     _m(
         "failed-without-errors",
