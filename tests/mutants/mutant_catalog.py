@@ -378,6 +378,10 @@ class HonestVariant:
     flags: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    #: what the run's --base-url adds to the server's URL (a server that serves the API under a prefix)
+    base_path: str = ""
+    #: SHOULD requirements the honest choice does not follow (it may: a SHOULD is no MUST)
+    misses: tuple[str, ...] = ()
 
     @property
     def run_env(self) -> dict[str, str]:
@@ -431,7 +435,7 @@ HONEST_VARIANTS: tuple[HonestVariant, ...] = (
 #: The latitude the doc and HTTP leave a server (issue 13), one honest variant per flag: invalid query values
 #: ignored, unsupported filter paths and sort attributes refused, another shape of bulk-get error entry,
 #: effects that come later, "later, please" answers, and the HTTP a real gateway speaks. Conformant, every
-#: one; not yet in HONEST_VARIANTS (the suite is being taught to accept them).
+#: one (ERRATA E-09, E-14, E-19, E-25, E-30; RFC 9110 and 9112).
 LATITUDE_VARIANTS: tuple[HonestVariant, ...] = (
     HonestVariant(
         "lenient-query",
@@ -464,6 +468,7 @@ LATITUDE_VARIANTS: tuple[HonestVariant, ...] = (
         "delete-cancelled",
         ("--delete-cancelled", "0.5"),
         note="a job is gone (404 from GET and cancel, absent from list and bulk-get) 0.5 s after CANCELLED",
+        misses=("SJ-CANCEL-008",),
     ),
     HonestVariant(
         "listing-lag",
@@ -501,12 +506,42 @@ LATITUDE_VARIANTS: tuple[HonestVariant, ...] = (
         ("--path-prefix", "/data/core/ups"),
         note="the API served under /data/core/ups, and the hrefs of _links carry it; the run's --base-url "
         "is the server's URL followed by /data/core/ups",
+        base_path="/data/core/ups",
     ),
     HonestVariant(
         "absolute-links",
         ("--absolute-links",),
         note="the hrefs of _links (next, checkStatus, cancel) are absolute URLs of the server's origin",
     ),
+)
+
+#: Every latitude a server can take at once (but the slow "later" answers): the default self-test run.
+ALL_LATITUDE = HonestVariant(
+    "all-latitude",
+    (
+        "--lenient-query",
+        "--refuse-filter-paths",
+        "--refuse-sort-attributes",
+        "--bulk-unknown",
+        "error-object",
+        "--cancel-delay",
+        "0.6",
+        "--delete-cancelled",
+        "0.5",
+        "--listing-lag",
+        "1",
+        "--unavailable-every",
+        "40",
+        "--connection-close",
+        "--gzip",
+        "--chunked",
+        "--path-prefix",
+        "/data/core/ups",
+        "--absolute-links",
+    ),
+    note="the choices above together, with a 503 every 40th request",
+    base_path="/data/core/ups",
+    misses=("SJ-CANCEL-008",),
 )
 
 #: Shared, busy, crowded sandboxes: thousands of older jobs of every status, another client creating jobs
