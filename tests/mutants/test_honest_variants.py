@@ -79,7 +79,9 @@ def test_at_least_five_variants_with_distinct_settings() -> None:
     assert len({(v.flags, tuple(sorted(v.env.items()))) for v in HONEST_VARIANTS}) == len(HONEST_VARIANTS)
 
 
-@pytest.mark.parametrize("profile", ["standard"])
+@pytest.mark.parametrize(
+    "profile", ["standard", pytest.param("full", marks=pytest.mark.slow)], ids=lambda value: str(value)
+)
 def test_a_server_taking_every_latitude_at_once_is_conformant(
     profile: str, tmp_path: Path, reference_server: Any
 ) -> None:
@@ -90,9 +92,8 @@ def test_a_server_taking_every_latitude_at_once_is_conformant(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["standard", "full"])
 @pytest.mark.parametrize("variant", LATITUDE_VARIANTS, ids=_id)
-def test_each_latitude_is_conformant_in_standard_and_full(
-    variant: HonestVariant, profile: str, tmp_path: Path, reference_server: Any
-) -> None:
-    assert_conformant(variant, 1, tmp_path, reference_server, profile=profile)
+def test_each_latitude_is_conformant(variant: HonestVariant, tmp_path: Path, reference_server: Any) -> None:
+    """One at a time, in the standard profile (every one of them also passed ``full`` when measured; the full
+    profile against a server throttling every 6th request waits about 5 minutes, too long for CI)."""
+    assert_conformant(variant, 1, tmp_path, reference_server, profile="standard")
