@@ -40,7 +40,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mutants")]
 
-from mutant_catalog import CROWDED_VARIANTS, HONEST_VARIANTS, RUN_ENV, live_mutants  # noqa: E402
+from mutant_catalog import (  # noqa: E402
+    ALL_LATITUDE,
+    CROWDED_VARIANTS,
+    HONEST_VARIANTS,
+    LATITUDE_VARIANTS,
+    RUN_ENV,
+    live_mutants,
+)
 
 from conformance._config import load_settings  # noqa: E402
 from conformance.reference.server import start_subprocess  # noqa: E402
@@ -62,6 +69,8 @@ class Target:
     expected: tuple[str, ...] = ()
     strict: bool = False  # the fault breaks a SHOULD only: our run passes --strict
     profile: str = "quick"  # the lowest profile of ours that can see the fault
+    base_path: str = ""  # what the run's --base-url adds to the server's URL
+    misses: tuple[str, ...] = ()  # SHOULDs an honest choice does not follow
 
 
 PROFILE_RANK = {"quick": 0, "standard": 1, "full": 2}
@@ -112,13 +121,17 @@ def targets(quick: bool) -> list[Target]:
     return honest[:1] + found + honest[1:]
 
 
+#: every honest server: the doc-compatible choices, crowded sandboxes, and the latitude of ERRATA and HTTP
+HONEST_VARIANTS_ALL = (*HONEST_VARIANTS, *CROWDED_VARIANTS, *LATITUDE_VARIANTS, ALL_LATITUDE)
+
+
 def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
     env.update(extra)
     return env
 
 
-def run_ours(target: Target, base_url: str, profile: str, work: Path) -> Outcome:
+def run_ours(target: Target, base_url: str, profile: str, work: Path, seed: int = 1) -> Outcome:
     started = time.monotonic()
     if PROFILE_RANK[target.profile] > PROFILE_RANK[profile]:
         profile = target.profile
@@ -129,11 +142,11 @@ def run_ours(target: Target, base_url: str, profile: str, work: Path) -> Outcome
             "conformance",
             "run",
             "--base-url",
-            base_url,
+            base_url + target.base_path,
             "--profile",
             profile,
             "--seed",
-            "1",
+            str(seed),
             "--report-dir",
             str(work / "reports"),
             *(["--strict"] if target.strict else []),
@@ -219,13 +232,13 @@ def run_schemathesis(target: Target, base_url: str, max_examples: int, work: Pat
     )
 
 
-def measure(target: Target, tool: str, profile: str, max_examples: int) -> Outcome:
+def measure(target: Target, tool: str, profile: str, max_examples: int, seed: int = 1) -> Outcome:
     env = _clean_env(dict(target.server_env))
     with tempfile.TemporaryDirectory(prefix="segjobs-detection-") as tmp:
         server = start_subprocess(list(target.server_args), env=env)
         try:
             if tool == "ours":
-                return run_ours(target, server.base_url, profile, Path(tmp))
+                return run_ours(target, server.base_url, profile, Path(tmp), seed)
             return run_schemathesis(target, server.base_url, max_examples, Path(tmp))
         except subprocess.TimeoutExpired:
             name = "segjobs-conformance" if tool == "ours" else "schemathesis"
@@ -339,7 +352,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--only", metavar="NAMES", help="comma-separated target names (debugging)")
+    parser.add_argument(
+        "--honest-seeds",
+        type=int,
+        metavar="N",
+        help="instead: our suite only, against every honest server with seeds 1..N (no false positive)",
+    )
     args = parser.parse_args(argv)
+    if args.honest_seeds:
+        return honest_sweep(args.honest_seeds, args.profile or "standard", args.workers, args.only, args.json)
     profile = args.profile or ("quick" if args.quick else "standard")
     max_examples = args.max_examples or (10 if args.quick else 25)
     chosen = targets(args.quick)
@@ -380,6 +401,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             "results": [asdict(o) for o in [*ours.values(), *st.values()]],
         }
         Path(args.json).write_text(json.dumps(document, indent=2, default=str) + "\n")
+    return 0
+
+
+def honest_sweep(seeds: int, profile: str, workers: int, only: str | None, json_path: str | None) -> int:
+    """Every honest server, seeds 1..N, our suite only: each must pass every time (exit 0, every in-scope MUST
+    judged and passed)."""
+    chosen = [t for t in targets(quick=False) if t.kind == "honest"]
+    if only:
+        chosen = [t for t in chosen if t.name in set(only.split(","))]
+    print(
+        f"{len(chosen)} honest servers x seeds 1..{seeds}; profile {profile}; {workers} at a time", flush=True
+    )
+    started = time.monotonic()
+    runs = [(t, seed) for t in chosen for seed in range(1, seeds + 1)]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [(t, seed, pool.submit(measure, t, "ours", profile, 0, seed)) for t, seed in runs]
+        outcomes = [(t, seed, f.result()) for t, seed, f in futures]
+    wall = time.monotonic() - started
+    print(f"\npython benchmarks/detection.py --honest-seeds {seeds} --profile {profile}\n")
+    print(f"{'honest server':<28} {'passed':>8}  failed seeds (what failed)")
+    passed_all = 0
+    for target in chosen:
+        mine = [(seed, o) for t, seed, o in outcomes if t is target]
+        bad = [(seed, o) for seed, o in mine if not o.honest_pass]
+        passed_all += not bad
+        shown = "; ".join(f"{seed}: exit {o.exit_code} {o.detail.get('must_not_passed')}" for seed, o in bad)
+        print(f"{target.name:<28} {len(mine) - len(bad):>4}/{len(mine):<3}  {shown or '-'}")
+    print(f"\n{passed_all}/{len(chosen)} honest servers passed every seed; wall {wall:.0f} s")
+    if json_path:
+        document = {
+            "seeds": seeds,
+            "profile": profile,
+            "wall_seconds": round(wall, 1),
+            "results": [{"seed": seed, **asdict(o)} for _, seed, o in outcomes],
+        }
+        Path(json_path).write_text(json.dumps(document, indent=2, default=str) + "\n")
     return 0
 
 
