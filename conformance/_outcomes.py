@@ -10,7 +10,10 @@
 
 A test raises one of them when it can judge nothing at all; a test that judged some of its requirements
 and not others says so through :class:`Judgement` (the ``judgement`` fixture), and the requirements it did
-not judge are reported with the reason instead of being credited with its pass. Each carries a short
+not judge are reported with the reason instead of being credited with its pass. A shared check that may
+have nothing to judge (a listing page without a job has no job to hold against the schema) says what it
+found through :func:`evidence`; a test whose every such check found nothing does not credit that
+requirement either. Each carries a short
 ``cause`` (the label of the one-line coverage summary, such as ``read-only``) and a ``reason`` (the
 sentence the reports show). Nothing here knows pytest.
 """
@@ -18,6 +21,7 @@ sentence the reports show). Nothing here knows pytest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 DISABLED = "disabled"
@@ -63,6 +67,20 @@ class Judgement:
 
     requirements: tuple[str, ...]
     unjudged: dict[str, Unjudged] = field(default_factory=dict)
+    #: requirement -> (did any of its checks find something to judge, the reason when none did)
+    looked: dict[str, tuple[bool, str]] = field(default_factory=dict)
+
+    def evidence(self, requirement: str, found: bool, reason: str) -> None:
+        """A check of ``requirement`` ran; ``found`` says whether it had anything to judge."""
+        if requirement in self.requirements:
+            before = self.looked.get(requirement, (False, reason))[0]
+            self.looked[requirement] = (before or found, reason)
+
+    def close(self) -> None:
+        """Requirements whose every check had nothing to judge are undecided for this test."""
+        for requirement, (found, reason) in self.looked.items():
+            if not found:
+                self.undecided(requirement, reason)
 
     def undecided(self, requirement: str, reason: str, *, cause: str | None = None) -> None:
         """The test did not judge ``requirement`` (it stays in scope)."""
@@ -88,3 +106,14 @@ class Judgement:
                 f"{requirement} is not among the requirements the test names ({', '.join(self.requirements)})"
             )
         self.unjudged.setdefault(requirement, unjudged)
+
+
+#: the judgement of the test that is running (set by the plugin around each test's call)
+CURRENT: ContextVar[Judgement | None] = ContextVar("segjobs_judgement", default=None)
+
+
+def evidence(requirement: str, found: bool, reason: str) -> None:
+    """A shared check tells the running test whether it had anything to judge for ``requirement``."""
+    judgement = CURRENT.get()
+    if judgement is not None:
+        judgement.evidence(requirement, found, reason)

@@ -25,7 +25,7 @@ from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, BudgetExhausted, JobTracker
-from conformance._outcomes import DISABLED, UNDECIDED, Disabled, Judgement, NotJudged, Undecided
+from conformance._outcomes import CURRENT, DISABLED, UNDECIDED, Disabled, Judgement, NotJudged, Undecided
 from conformance._plan import (
     SelectionError,
     TestInfo,
@@ -314,6 +314,7 @@ def _apply_judgement(record: TestRecord, item: pytest.Item) -> None:
     judgement = item.stash.get(JUDGEMENT_KEY, None)
     if judgement is None or record.outcome == "skipped":
         return
+    judgement.close()
     for req, unjudged in judgement.unjudged.items():
         if record.verdicts.get(req) == "fail":
             continue
@@ -396,13 +397,27 @@ def jobs(request: pytest.FixtureRequest) -> JobTracker:
     return tracker
 
 
+def _judgement_of(item: pytest.Item) -> Judgement:
+    found = item.stash.get(JUDGEMENT_KEY, None)
+    if found is None:
+        found = item.stash[JUDGEMENT_KEY] = Judgement(requirements_of(item))
+    return found
+
+
 @pytest.fixture
 def judgement(request: pytest.FixtureRequest) -> Judgement:
     """Where a test says which of its requirements it could not judge, and why."""
-    item = request.node
-    found = Judgement(requirements_of(item))
-    item.stash[JUDGEMENT_KEY] = found
-    return found
+    return _judgement_of(request.node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """While a test runs, shared checks tell its judgement what they found (:func:`_outcomes.evidence`)."""
+    token = CURRENT.set(_judgement_of(item))
+    try:
+        return (yield)
+    finally:
+        CURRENT.reset(token)
 
 
 # -- reporting -----------------------------------------------------------------------------------------

@@ -24,8 +24,12 @@ from conformance._client import ApiClient, Exchange
 from conformance._config import Settings
 from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._lifecycle import STATUSES
-from conformance._outcomes import Undecided
+from conformance._outcomes import Undecided, evidence
 from conformance._spec import load_openapi
+
+
+#: why a test that named SJ-LIST-014 does not credit it: none of its pages held a job
+NO_JOB_ON_A_PAGE = "no listing page held a job to check against the schema"
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,14 @@ class Kit:
                 exchange,
             )
             expect_schema(child, "SegmentJob", "SJ-LIST-014", exchange)
+        evidence("SJ-LIST-014", bool(body["children"]), NO_JOB_ON_A_PAGE)
         page: dict[str, Any] = body
         return page
+
+    @staticmethod
+    def no_page() -> None:
+        """The listing was refused (a choice the doc leaves open): no page, no job on it to judge."""
+        evidence("SJ-LIST-014", False, NO_JOB_ON_A_PAGE)
 
     def read(
         self, job_id: str, requirement: str = "SJ-GET-001", headers: Mapping[str, str | None] | None = None

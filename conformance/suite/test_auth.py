@@ -186,6 +186,7 @@ def test_a_request_without_a_sandbox_name_is_refused_or_served(
         request.node.user_properties.append(
             ("missing x-sandbox-name", f"refused with HTTP {exchange.status}")
         )
+        kit.no_page()
         return
     kit.check_page(exchange, "SJ-AUTH-005")
     request.node.user_properties.append(("missing x-sandbox-name", "served (from the default sandbox)"))

@@ -528,6 +528,7 @@ def test_an_invalid_query_value_is_refused_or_ignored(
     exchange = api.list_jobs([invalid.param])
     if exchange.status != 200:
         kit.refused(exchange, range(400, 500), "SJ-LIST-013", "listSegmentJobs")
+        kit.no_page()
         request.node.user_properties.append((f"{name}={value}", f"refused with HTTP {exchange.status}"))
         return
     page = kit.check_page(exchange, "SJ-LIST-013")
