@@ -36,20 +36,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from conformance._redact import Redactor
 from conformance._retry import LATER, RetryBudget
+from conformance._transport import DeadlineTransport, attempt, may_resend
 
 JOBS_PATH = "/segment/jobs"
 #: the default cap on one answer's body
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-#: RFC 9110 §9.2.2: methods a client may send again after a connection failure
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
-#: POSTs that only read (RFC 9112 §9.3.1: "some means to know that the request semantics are actually
-#: idempotent"), by the end of their path
-IDEMPOTENT_POSTS = (JOBS_PATH + "/bulk-get",)
 #: the most times one request is sent again because kept-alive connections closed under it (each closed one
 #: leaves the pool, so the pool opens a fresh connection before this runs out)
 STALE_RESENDS = 8
@@ -176,122 +171,6 @@ class ClosedInFlight(Inconclusive):
     cause = "connection closed under a create"
 
 
-def may_resend(method: str, url: str, *, written: bool) -> bool:
-    """Whether a request lost to a closing kept-alive connection, with no byte of an answer, may go again
-    (RFC 9112 §9.3.1): an idempotent method, a POST that only reads, or nothing of it written."""
-    if method.upper() in IDEMPOTENT_METHODS:
-        return True
-    if method.upper() == "POST" and urlsplit(url).path.rstrip("/").endswith(IDEMPOTENT_POSTS):
-        return True
-    return not written
-
-
-class _Attempt(threading.local):
-    """What the exchange in flight on this thread did on the wire (one exchange at a time per thread)."""
-
-    deadline: float | None = None  # the moment the answer must be complete by
-    streamed = False  # it went over a network stream of ours (not a test transport)
-    connected = False  # a connection was opened for it (else it went over a kept-alive one)
-    written = False  # a write of the request completed
-    received = False  # a byte of an answer arrived
-    closed = False  # the peer closed or reset the connection
-
-    def begin(self, deadline: float | None) -> None:
-        self.deadline = deadline
-        self.streamed = self.connected = self.written = self.received = self.closed = False
-
-    @property
-    def lost_on_kept_alive(self) -> bool:
-        """The request went over a kept-alive connection that the server closed before any answer."""
-        return self.streamed and not self.connected and self.closed and not self.received
-
-
-_attempt = _Attempt()
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """Every read and write waits at most until the exchange's deadline, not a fresh read timeout each time:
-    a server that trickles its head or body a byte at a time is cut off too."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    @staticmethod
-    def _bounded(timeout: float | None) -> float | None:
-        if _attempt.deadline is None:
-            return timeout
-        left = _attempt.deadline - time.monotonic()
-        if left <= 0:
-            raise httpcore.ReadTimeout("the answer did not complete in time")
-        return left if timeout is None else min(timeout, left)
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        _attempt.streamed = True
-        try:
-            data = self._stream.read(max_bytes, self._bounded(timeout))
-        except httpcore.ReadError:
-            _attempt.closed = True
-            raise
-        if data:
-            _attempt.received = True
-        else:
-            _attempt.closed = True
-        return data
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _attempt.streamed = True
-        try:
-            self._stream.write(buffer, self._bounded(timeout))
-        except httpcore.WriteError:
-            _attempt.closed = True
-            raise
-        _attempt.written = True
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, self._bounded(timeout)))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        _attempt.connected = True
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:  # pragma: no cover
-        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:  # pragma: no cover
-        self._backend.sleep(seconds)
-
-
-def _transport_with_deadlines(limits: httpx.Limits) -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport(limits=limits, trust_env=False, retries=0)
-    pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _DeadlineBackend()  # httpx exposes no public hook for the network backend
-    return transport
-
-
 @dataclass
 class Stats:
     requests: int = 0
@@ -345,7 +224,7 @@ class ApiClient:
         self._http = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
-            transport=transport if transport is not None else _transport_with_deadlines(limits),
+            transport=transport if transport is not None else DeadlineTransport(limits),
             limits=limits,
             trust_env=False,
         )
@@ -432,7 +311,7 @@ class ApiClient:
         for resends in range(STALE_RESENDS + 1):
             self.stats.count()
             started = time.monotonic()
-            _attempt.begin(started + self.total_timeout)
+            attempt.begin(started + self.total_timeout)
             try:
                 return self._exchange(request, base, started)
             except _LostOnKeptAlive as lost:
@@ -447,7 +326,7 @@ class ApiClient:
                 if resends >= STALE_RESENDS:
                     raise ProtocolViolation(str(lost), base) from None
             finally:
-                _attempt.deadline = None
+                attempt.deadline = None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _too_slow(self, started: float) -> bool:
@@ -492,8 +371,8 @@ class ApiClient:
             message = (
                 f"{where}: the connection failed before a complete HTTP answer ({type(exc).__name__}: {exc})"
             )
-            if _attempt.lost_on_kept_alive:
-                raise _LostOnKeptAlive(message, base, written=_attempt.written) from None
+            if attempt.lost_on_kept_alive:
+                raise _LostOnKeptAlive(message, base, written=attempt.written) from None
             raise ProtocolViolation(message, base) from None
 
     def _body(

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from conformance._client import ApiClient, ClosedInFlight, ProtocolViolation, may_resend
+from conformance._client import ApiClient, ClosedInFlight, ProtocolViolation
 from conformance._redact import Redactor
 from conformance._retry import RetryBudget
+from conformance._transport import may_resend
 from conformance.suite import _wire
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
