@@ -35,8 +35,9 @@ from typing import Any
 from conformance._checks import ConformanceFailure, describe_status
 from conformance._client import ApiClient, Exchange, Inconclusive, Throttled, TransportError
 from conformance._config import Settings
-from conformance._jobs import BudgetExhausted, CancelEffect, JobTracker, TrackedJob
+from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._lifecycle import STATUSES, compress
+from conformance._observed import CancelEffect, TrackedJob
 from conformance._profiles import Profile
 from conformance.suite import _wire
 

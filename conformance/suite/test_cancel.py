@@ -20,8 +20,8 @@ import pytest
 
 from conformance._checks import ConformanceFailure, expect_job, expect_status, require
 from conformance._client import ApiClient, Exchange
-from conformance._jobs import TrackedJob
 from conformance._lifecycle import RUNNING, TERMINAL, compress, illegal_step
+from conformance._observed import TrackedJob
 from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:

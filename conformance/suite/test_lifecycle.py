@@ -17,8 +17,9 @@ import pytest
 
 from conformance._checks import ConformanceFailure, require
 from conformance._client import ApiClient
-from conformance._jobs import JobTracker, Observation, TrackedJob
+from conformance._jobs import JobTracker
 from conformance._lifecycle import LAG_TOLERANCE_S, TERMINAL, compress, illegal_step, lagging_views
+from conformance._observed import Observation, TrackedJob
 from conformance._outcomes import Undecided
 
 if TYPE_CHECKING:
