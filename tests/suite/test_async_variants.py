@@ -76,6 +76,7 @@ def test_a_cancel_that_never_shows_fails_at_the_cancel_timeout(tmp_path: Path, r
     assert "within 1 s of the cancel's 204" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_cancelled_job_removed_once_cancelled_fails_only_the_should_to_stay_readable(
     tmp_path: Path, reference_server: Any
 ) -> None:
@@ -111,6 +112,7 @@ def test_a_listing_that_lags_get_by_a_second_is_honest(tmp_path: Path, reference
     assert {"create", "get", "list", "bulk-get"} <= sources
 
 
+@pytest.mark.slow
 def test_a_listing_that_lags_past_the_tolerance_is_caught(tmp_path: Path, reference_server: Any) -> None:
     _needs("--listing-lag")
     run = _run(tmp_path, reference_server, ["--listing-lag", "60"], "--select", "lifecycle")

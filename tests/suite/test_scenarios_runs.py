@@ -105,7 +105,7 @@ def not_passed(results: dict[str, Any]) -> list[str]:
 
 
 # -- honest ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_an_honest_server_is_conformant_and_every_scenario_passes(
     server: Any, tmp_path: Path, seed: int
 ) -> None:
