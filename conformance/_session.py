@@ -19,6 +19,7 @@ from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._profiles import PROFILES, Profile, Timings, timings
+from conformance._ratelimit import RateLimiter
 from conformance._results import TestRecord, build_results
 from conformance._retry import RetryBudget
 
@@ -84,6 +85,7 @@ class SuiteState:
             read_timeout=self.settings.read_timeout,
             max_response_bytes=self.settings.max_response_bytes,
             retry_budget=RetryBudget(self.settings.retry_budget),
+            rate_limiter=RateLimiter(self.settings.rate_limit),
         )
         self.tracker = JobTracker(
             self.client,
@@ -183,6 +185,7 @@ class SuiteState:
             "jobs_cancelled_at_end": len(self.cleaned_up),
             "job_timeout_s": self.timings.job_timeout,
             "cancel_timeout_s": self.timings.cancel_timeout,
+            "rate": (self.client.rate_limiter if self.client else RateLimiter(settings.rate_limit)).summary(),
         }
         if settings.max_duration is not None:
             stats["max_duration_s"] = settings.max_duration

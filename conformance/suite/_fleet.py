@@ -168,6 +168,7 @@ class Fleet:
                 connect_timeout=self.settings.connect_timeout,
                 read_timeout=self.settings.read_timeout,
                 retry=self.api.retry_budget,
+                limiter=self.api.rate_limiter,
             )
         except OSError as exc:
             # no connection at all: cancel through the client so the job still gets cancelled
