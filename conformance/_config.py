@@ -89,6 +89,7 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     secret_headers: tuple[str, ...] = ()
     report_dir: Path = Path("reports")
+    har: Path | None = None  # None: no HAR of the run
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -263,6 +264,13 @@ def _rate(name: str, value: Any, source: str) -> Rate:
         raise ConfigError(name, value, source, RATE_FORMAT) from None
 
 
+def _file_to_write(name: str, value: Any, source: str) -> Path:
+    path = Path(str(value).strip())
+    if str(value).strip() == "" or path.is_dir():
+        raise ConfigError(name, value, source, "the path of a file to write (not a directory)")
+    return path
+
+
 def _switch(name: str, value: Any, source: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(name, value, source, "true or false")
@@ -296,6 +304,7 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "retry_budget": _as_seconds_or_zero,
     "max_response_bytes": lambda name, value, source: _as_int(name, value, source, 1024),
     "secret_headers": lambda name, value, source: _as_list(value),
+    "har": _file_to_write,
 }
 
 

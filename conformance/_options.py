@@ -230,6 +230,17 @@ OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
     ),
     Option(
+        "har",
+        "write every exchange of the run to FILE as HAR 1.2, also when the run is cut short: secrets masked, "
+        "each entry naming its test and requirements (`_segjobs`)",
+        "off",
+        flag="--har",
+        pytest="--segjobs-har",
+        env="SEGJOBS_HAR",
+        key="har",
+        metavar="FILE",
+    ),
+    Option(
         "connect_timeout",
         "per request: the longest wait to connect",
         "`5` s",

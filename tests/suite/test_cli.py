@@ -103,6 +103,7 @@ def test_wrong_credentials_exit_2_with_a_clear_message(tmp_path: Path, reference
             {"SEGJOBS_RATE_LIMIT": "5/h"},
             "invalid rate_limit '5/h' (from environment variable SEGJOBS_RATE",
         ),
+        (["--har", "."], {}, "invalid har '.' (from --har): expected the path of a file to write"),
     ],
 )
 def test_bad_configuration_exits_2_naming_the_value(

@@ -39,6 +39,7 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "cancel_timeout": ("7.5", 7.5),
     "max_duration": ("90", 90.0),
     "rate_limit": ("5/s", Rate(5, "s")),
+    "har": ("run.har", Path("run.har")),
     "poll_interval": ("0.5", 0.5),
     "retry_budget": ("0", 0.0),
     "max_response_bytes": ("2048", 2048),
