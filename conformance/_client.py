@@ -32,12 +32,13 @@ import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from conformance._ratelimit import RateLimiter
 from conformance._redact import Redactor
 from conformance._retry import LATER, RetryBudget
 from conformance._transport import DeadlineTransport, attempt, may_resend
@@ -66,6 +67,8 @@ class Exchange:
     body: bytes = b""
     elapsed_s: float = 0.0
     redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
+    #: when the request went out: nanoseconds since the epoch (``conformance._ratelimit.now_ns``); 0 unknown
+    started_ns: int = 0
 
     def header(self, name: str) -> str | None:
         for key, value in self.response_headers:
@@ -203,6 +206,7 @@ class ApiClient:
         retry_budget: RetryBudget | None = None,
         transport: httpx.BaseTransport | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers)
@@ -215,6 +219,8 @@ class ApiClient:
         self.retry_budget = retry_budget if retry_budget is not None else RetryBudget()
         self.stats = Stats()
         self.on_exchange = on_exchange
+        #: every request (each re-send too) takes a slot of the run's limiter before it goes out
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
         #: called with (method, url) before anything is sent; raises to stop a request that must not go out
         self.guard: Callable[[str, str], None] | None = None
         timeout = httpx.Timeout(
@@ -309,6 +315,7 @@ class ApiClient:
         sent_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         base = Exchange(method, str(request.url), sent_headers, content, redactor=self.redactor)
         for resends in range(STALE_RESENDS + 1):
+            base = replace(base, started_ns=self.rate_limiter.acquire())
             self.stats.count()
             started = time.monotonic()
             attempt.begin(started + self.total_timeout)
@@ -438,6 +445,7 @@ def _with_response(base: Exchange, response: httpx.Response, body: bytes, starte
         body=body,
         elapsed_s=time.monotonic() - started,
         redactor=base.redactor,
+        started_ns=base.started_ns,
     )
 
 

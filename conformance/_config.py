@@ -25,6 +25,7 @@ else:  # pragma: no cover
 
 from conformance._options import PROFILES as PROFILES  # re-exported: the profile names
 from conformance._options import SETTINGS, Option, option
+from conformance._ratelimit import RATE_FORMAT, Rate, parse_rate
 from conformance._redact import Redactor
 
 #: Local defaults, shared with the reference server (``conformance.reference.settings``); a self-test keeps
@@ -77,6 +78,7 @@ class Settings:
     select: str | None = None
     max_jobs: int = 50
     max_duration: float | None = None  # None: no deadline
+    rate_limit: Rate | None = None  # None: no cap on the request rate
     read_only: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
@@ -87,6 +89,7 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     secret_headers: tuple[str, ...] = ()
     report_dir: Path = Path("reports")
+    har: Path | None = None  # None: no HAR of the run
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -115,6 +118,7 @@ class Settings:
             "failing_segment_id": self.failing_segment_id,
             "max_jobs": self.max_jobs,
             "max_duration": self.max_duration,
+            "rate_limit": None if self.rate_limit is None else str(self.rate_limit),
             "read_only": self.read_only,
             "strict": self.strict,
         }
@@ -253,6 +257,20 @@ def _profile(name: str, value: Any, source: str) -> str:
     return str(value)
 
 
+def _rate(name: str, value: Any, source: str) -> Rate:
+    try:
+        return parse_rate(str(value))
+    except ValueError:
+        raise ConfigError(name, value, source, RATE_FORMAT) from None
+
+
+def _file_to_write(name: str, value: Any, source: str) -> Path:
+    path = Path(str(value).strip())
+    if str(value).strip() == "" or path.is_dir():
+        raise ConfigError(name, value, source, "the path of a file to write (not a directory)")
+    return path
+
+
 def _switch(name: str, value: Any, source: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(name, value, source, "true or false")
@@ -274,6 +292,7 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "seed": lambda name, value, source: _as_int(name, value, source, 0),
     "strict": _switch,
     "max_jobs": lambda name, value, source: _as_int(name, value, source, 1),
+    "rate_limit": _rate,
     "read_only": _switch,
     "report_dir": lambda name, value, source: Path(str(value)),
     "connect_timeout": _as_float,
@@ -285,6 +304,7 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "retry_budget": _as_seconds_or_zero,
     "max_response_bytes": lambda name, value, source: _as_int(name, value, source, 1024),
     "secret_headers": lambda name, value, source: _as_list(value),
+    "har": _file_to_write,
 }
 
 

@@ -202,6 +202,18 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "rate_limit",
+        "the most requests the run sends per second (`N/s`) or per minute (`N/m`): no window of a second (a "
+        "minute) holds more than N, every request counted (re-sends after 429/503 and the raw-socket cancel "
+        "too); `results.json`'s `stats.rate` gives the rate achieved",
+        "off",
+        flag="--rate-limit",
+        pytest="--segjobs-rate-limit",
+        env="SEGJOBS_RATE_LIMIT",
+        key="rate_limit",
+        metavar="N/s",
+    ),
+    Option(
         "read_only",
         "run only what creates no job (for production targets); what needs a job is out of scope",
         "off",
@@ -216,6 +228,17 @@ OPTIONS: tuple[Option, ...] = (
         flag="--report-dir",
         key="report_dir",
         metavar="DIR",
+    ),
+    Option(
+        "har",
+        "write every exchange of the run to FILE as HAR 1.2, also when the run is cut short: secrets masked, "
+        "each entry naming its test and requirements (`_segjobs`)",
+        "off",
+        flag="--har",
+        pytest="--segjobs-har",
+        env="SEGJOBS_HAR",
+        key="har",
+        metavar="FILE",
     ),
     Option(
         "connect_timeout",

@@ -69,6 +69,8 @@ class Judgement:
     unjudged: dict[str, Unjudged] = field(default_factory=dict)
     #: requirement -> (did any of its checks find something to judge, the reason when none did)
     looked: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    #: the test's id as results.json names it (the HAR of the run tags each exchange with it)
+    test: str = ""
 
     def evidence(self, requirement: str, found: bool, reason: str) -> None:
         """A check of ``requirement`` ran; ``found`` says whether it had anything to judge."""

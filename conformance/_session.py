@@ -13,12 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance import _spec
+from conformance import _har, _spec
 from conformance._checks import set_redactor
-from conformance._client import ApiClient, Inconclusive, TransportError
+from conformance._client import ApiClient, Exchange, Inconclusive, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._profiles import PROFILES, Profile, Timings, timings
+from conformance._ratelimit import RateLimiter
 from conformance._results import TestRecord, build_results
 from conformance._retry import RetryBudget
 
@@ -69,6 +70,11 @@ class SuiteState:
         self.results: dict[str, Any] | None = None
         #: why junit.xml, report.html or summary.md could not be written (a warning, never a verdict)
         self.reports_problem: str | None = None
+        #: every exchange of the run, with --har (written at the end, a run cut short included)
+        self.har = _har.HarRecorder(settings.redactor) if settings.har is not None else None
+        self.har_path: Path | None = None
+        #: why the HAR could not be written (a warning, never a verdict)
+        self.har_problem: str | None = None
 
     # -- target ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -84,6 +90,7 @@ class SuiteState:
             read_timeout=self.settings.read_timeout,
             max_response_bytes=self.settings.max_response_bytes,
             retry_budget=RetryBudget(self.settings.retry_budget),
+            rate_limiter=RateLimiter(self.settings.rate_limit),
         )
         self.tracker = JobTracker(
             self.client,
@@ -95,9 +102,16 @@ class SuiteState:
         )
         self.tracker.run_deadline = self.deadline
         self.tracker.on_progress = self.progress
-        self.client.on_exchange = self.tracker.observe_exchange
+        self.client.on_exchange = self._observe
         self.client.guard = self.tracker.guard
         set_redactor(self.settings.redactor)
+
+    def _observe(self, exchange: Exchange) -> None:
+        """Every answer the client gets: the tracker reads the jobs in it, the HAR keeps it."""
+        assert self.tracker is not None
+        self.tracker.observe_exchange(exchange)
+        if self.har is not None:
+            self.har.record(exchange)
 
     def reachability(self) -> None:
         """One GET of the listing before any test. Decides exit 2/3 for a target that cannot be tested."""
@@ -183,6 +197,7 @@ class SuiteState:
             "jobs_cancelled_at_end": len(self.cleaned_up),
             "job_timeout_s": self.timings.job_timeout,
             "cancel_timeout_s": self.timings.cancel_timeout,
+            "rate": (self.client.rate_limiter if self.client else RateLimiter(settings.rate_limit)).summary(),
         }
         if settings.max_duration is not None:
             stats["max_duration_s"] = settings.max_duration
@@ -232,6 +247,29 @@ class SuiteState:
             reporting.write_reports(self.results, self.results_path.parent, redactor=self.settings.redactor)
         except Exception as exc:  # a report is never the verdict
             self.reports_problem = self.settings.redactor.text(f"{type(exc).__name__}: {exc}")
+
+    def write_har(self) -> None:
+        """The HAR of the run (``--har``), whatever the run came to: its exchanges so far, secrets masked."""
+        path = self.settings.har
+        if self.har is None or path is None:
+            return
+        from conformance import __version__
+
+        results = self.results or {}
+        run = {
+            "seed": self.settings.seed,
+            "profile": self.settings.profile,
+            "target": self.settings.base_url or "(embedded reference server)",
+            "rate_limit": None if self.settings.rate_limit is None else str(self.settings.rate_limit),
+            "verdict": results.get("verdict"),
+            "aborted": results.get("aborted"),
+        }
+        try:
+            _har.write(path, self.har.document(version=__version__, run=run))
+        except OSError as exc:  # a HAR is never the verdict
+            self.har_problem = self.settings.redactor.text(f"{type(exc).__name__}: {exc}")
+            return
+        self.har_path = path
 
 
 def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:

@@ -56,6 +56,12 @@ def lines(results: Mapping[str, Any], *, verbose: bool = False) -> Iterator[str]
     seed = results.get("suite", {}).get("seed")
     if seed is not None:
         yield f"seed: {seed} (the same --seed reproduces the generated data)"
+    rate = results.get("stats", {}).get("rate") or {}
+    if rate.get("cap"):
+        achieved = rate.get("achieved_per_s")
+        shown = f"{achieved:g}/s" if achieved is not None else "no rate (fewer than two requests)"
+        active = f"{rate['requests']} requests in {rate['active_s']:g} s"
+        yield f"rate: {active}, {shown} (--rate-limit {rate['cap']})"
     if results.get("aborted"):
         yield f"run stopped: {results['aborted']}"
 

@@ -24,6 +24,7 @@ from conformance import _options, _summary
 from conformance._checks import ConformanceFailure
 from conformance._client import ApiClient, Inconclusive, TransportError
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
+from conformance._har import HarRecorder
 from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, BudgetExhausted, JobTracker
 from conformance._outcomes import CURRENT, DISABLED, UNDECIDED, Disabled, Judgement, NotJudged, Undecided
 from conformance._plan import (
@@ -269,11 +270,16 @@ def pytest_runtest_makereport(
     return report
 
 
+def id_of(item: pytest.Item) -> str:
+    """The test's id as results.json (and the HAR) name it."""
+    return item.nodeid if not item.nodeid.startswith("::") else f"{group_of(item)}{item.nodeid}"
+
+
 def _record(
     state: SuiteState, item: pytest.Item, report: pytest.TestReport, exc: BaseException | None
 ) -> None:
     reqs = requirements_of(item)
-    test_id = item.nodeid if not item.nodeid.startswith("::") else f"{group_of(item)}{item.nodeid}"
+    test_id = id_of(item)
     record = TestRecord(
         id=test_id,
         name=item.name,
@@ -400,7 +406,7 @@ def jobs(request: pytest.FixtureRequest) -> JobTracker:
 def _judgement_of(item: pytest.Item) -> Judgement:
     found = item.stash.get(JUDGEMENT_KEY, None)
     if found is None:
-        found = item.stash[JUDGEMENT_KEY] = Judgement(requirements_of(item))
+        found = item.stash[JUDGEMENT_KEY] = Judgement(requirements_of(item), test=id_of(item))
     return found
 
 
@@ -410,9 +416,16 @@ def judgement(request: pytest.FixtureRequest) -> Judgement:
     return _judgement_of(request.node)
 
 
+@pytest.fixture(scope="session")
+def har(request: pytest.FixtureRequest) -> HarRecorder | None:
+    """The run's HAR (``--har``), for exchanges sent outside the client (the raw socket); None without it."""
+    return state_of(request.config).har
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """While a test runs, shared checks tell its judgement what they found (:func:`_outcomes.evidence`)."""
+    """While a test runs, shared checks tell its judgement what they found (:func:`_outcomes.evidence`),
+    and the HAR of the run tags what it sends with its id and requirements (the judgement's)."""
     token = CURRENT.set(_judgement_of(item))
     try:
         return (yield)
@@ -440,6 +453,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path_opt = session.config.getoption("--segjobs-results")
     state.write_results(Path(path_opt) if path_opt else state.settings.report_dir / "results.json")
     state.write_reports()
+    state.write_har()
     if state.exit_code is not None:
         session.exitstatus = state.exit_code
     elif exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
@@ -466,6 +480,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(
             f"reports: {state.results_path.parent}/ (results.json, junit.xml, report.html, summary.md)"
         )
+    if state.har_problem is not None:
+        tr.write_line(f"warning: the HAR could not be written: {state.har_problem}", yellow=True)
+    elif state.har_path is not None and state.har is not None:
+        tr.write_line(f"har: {state.har_path} ({len(state.har)} exchanges)")
     from conformance import _ci  # GitHub Actions: annotations, and summary.md in the step summary
 
     report_dir = state.results_path.parent if state.results_path is not None else None

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from conformance.reference.server import ServerProcess, start_subprocess
+
+#: the JSON Schema of HAR 1.2 the HAR of a run is held against (written from the HAR 1.2 spec's fields)
+HAR_SCHEMA = Path(__file__).with_name("har-1.2.schema.json")
 
 SUITE_INI = Path(__import__("conformance").__file__).with_name("suite") / "pytest.ini"
 
@@ -66,3 +71,21 @@ def start_reference(args: Sequence[str] = (), env: dict[str, str] | None = None)
     environ = clean_environment()
     environ.update(env or {})
     return start_subprocess(list(args), env=environ)
+
+
+def har_problems(document: Any) -> list[str]:
+    """What in a HAR document breaks HAR 1.2: the schema (``tests/har-1.2.schema.json``), and an entry whose
+    ``time`` is not the sum of its timings (the -1 of a timing that does not apply left out)."""
+    schema = json.loads(HAR_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)
+    ]
+    for index, entry in enumerate(document.get("log", {}).get("entries", [])):
+        timings = entry.get("timings", {})
+        total = sum(v for k, v in timings.items() if not k.startswith("_") and k != "comment" and v != -1)
+        if abs(total - entry.get("time", 0)) > 0.01:
+            problems.append(
+                f"log/entries/{index}: time {entry.get('time')} is not the sum of its timings {total}"
+            )
+    return problems

@@ -12,7 +12,8 @@ secondary  a plain job left to run to its end: refused and cross-sandbox cancels
 failing    a job on ``SEGJOBS_FAILING_SEGMENT_ID`` (created only when that is set)
 cancelled  a job cancelled right after it was created, over a raw socket (``_wire.py``), so the 204
            is seen as it is on the wire (a 429 or 503 to it is waited for within the run's retry budget,
-           as the client does, and each 429 kept for SJ-ERROR-005)
+           as the client does, and each 429 kept for SJ-ERROR-005; each request takes a slot of the
+           run's rate limiter, and each exchange goes to the HAR of the run, with --har)
 =========  ===========================================================================================
 
 Plain jobs share the first configured segment definition, so listing tests find them with
@@ -35,6 +36,7 @@ from typing import Any
 from conformance._checks import ConformanceFailure, describe_status
 from conformance._client import ApiClient, Exchange, Inconclusive, Throttled, TransportError
 from conformance._config import Settings
+from conformance._har import RAW_SOCKET, HarRecorder
 from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._lifecycle import STATUSES, compress
 from conformance._observed import CancelEffect, TrackedJob
@@ -92,8 +94,9 @@ def wire_exchange(
     body: bytes,
     settings: Settings,
     elapsed_s: float = 0.0,
+    started_ns: int = 0,
 ) -> Exchange:
-    """An :class:`Exchange` of a request sent over the raw socket, for the failure format."""
+    """An :class:`Exchange` of a request sent over the raw socket, for the failure format (and the HAR)."""
     return Exchange(
         method,
         url,
@@ -104,6 +107,7 @@ def wire_exchange(
         body=body,
         elapsed_s=elapsed_s,
         redactor=settings.redactor,
+        started_ns=started_ns,
     )
 
 
@@ -111,9 +115,17 @@ class Fleet:
     """The jobs waiting tests share; see the module docstring."""
 
     def __init__(
-        self, api: ApiClient, jobs: JobTracker, settings: Settings, profile: Profile, roles: Iterable[str]
+        self,
+        api: ApiClient,
+        jobs: JobTracker,
+        settings: Settings,
+        profile: Profile,
+        roles: Iterable[str],
+        *,
+        har: HarRecorder | None = None,
     ) -> None:
         self.api = api
+        self.har = har
         self.jobs = jobs
         self.settings = settings
         self.timeout = settings.job_timeout or profile.job_timeout
@@ -169,6 +181,7 @@ class Fleet:
                 connect_timeout=self.settings.connect_timeout,
                 read_timeout=self.settings.read_timeout,
                 retry=self.api.retry_budget,
+                limiter=self.api.rate_limiter,
             )
         except OSError as exc:
             # no connection at all: cancel through the client so the job still gets cancelled
@@ -178,6 +191,8 @@ class Fleet:
             except (TransportError, Throttled) as transport:
                 answer = transport.exchange
             return EarlyCancel(job_id, answer, None, None, error, sent, self.jobs.clock())
+        for attempt in (*result.earlier, result):
+            self._record_wire(attempt)
         for later in result.later:
             self.api.stats.seen(
                 wire_exchange("DELETE", result.url, result.request_headers, later, later.body, self.settings)
@@ -213,6 +228,64 @@ class Fleet:
                 with contextlib.suppress(ValueError):
                     self.jobs.observe(json.loads(result.follow.body))
         return EarlyCancel(job_id, answer, follow, result, None, sent, answered)
+
+    def _record_wire(self, attempt: _wire.WireResult) -> None:
+        """One connection of the raw cancel in the HAR: the DELETE, and the GET after it when it got an
+        answer. A 204's body stays empty, as HTTP frames it; the bytes after its head, and what became of
+        the next request, go to the entry's ``_segjobs``."""
+        if self.har is None or attempt.first is None:
+            return
+        end_ns = attempt.sent_ns + round(attempt.elapsed_s * 1e9)
+        answered_ns = attempt.follow_sent_ns or end_ns
+        connection = None if attempt.port is None else str(attempt.port)
+        notes = {}
+        if attempt.trailing:
+            notes["bytes_after_head"] = attempt.trailing.decode("latin-1")
+        for what, text in (
+            ("next_request_not_sent", attempt.follow_skipped),
+            ("next_request_unanswered", attempt.follow_closed),
+            ("next_request_problem", attempt.follow_problem),
+        ):
+            if text:
+                notes[what] = text
+        first = attempt.first
+        body = b"" if first.status in (204, 304) else first.body
+        self.har.record(
+            wire_exchange(
+                "DELETE",
+                attempt.url,
+                attempt.request_headers,
+                first,
+                body,
+                self.settings,
+                (answered_ns - attempt.sent_ns) / 1e9,
+                attempt.sent_ns,
+            ),
+            transport=RAW_SOCKET,
+            connection=connection,
+            http_version=f"HTTP/{first.version}",
+            status_text=first.reason,
+            notes=notes,
+        )
+        follow = attempt.follow
+        if follow is not None:
+            self.har.record(
+                wire_exchange(
+                    "GET",
+                    attempt.follow_url,
+                    attempt.follow_request_headers,
+                    follow,
+                    follow.body,
+                    self.settings,
+                    max(0, end_ns - attempt.follow_sent_ns) / 1e9,
+                    attempt.follow_sent_ns,
+                ),
+                transport=RAW_SOCKET,
+                connection=connection,
+                http_version=f"HTTP/{follow.version}",
+                status_text=follow.reason,
+                notes={"connection": "the one of the DELETE before it (kept alive)"},
+            )
 
     # -- use -----------------------------------------------------------------------------------------
     def has(self, role: str) -> bool:

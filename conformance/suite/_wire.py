@@ -15,6 +15,10 @@ A first answer of 429 or 503 is the target saying "later": with a :class:`~confo
 (the run's, shared with the client), the exchange is started again on a new connection after the
 ``Retry-After`` (else a backoff) while the budget allows; each "later" answer is kept in ``later``.
 
+Each request written takes a slot of the run's :class:`~conformance._ratelimit.RateLimiter` first (the first
+request, each time it is sent again, and the next one on the same connection), and the result keeps the
+moments they went out (for the HAR of the run).
+
 Only the standard library is used (``socket``, ``ssl``); ``https`` targets are reached through TLS with
 certificate verification, offering only HTTP/1.1.
 """
@@ -29,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from conformance._ratelimit import RateLimiter
 from conformance._retry import LATER, RetryBudget
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -93,6 +98,14 @@ class WireResult:
     #: the 429 and 503 answers to the first request before this one ("later"; each was waited for)
     later: tuple[RawResponse, ...] = ()
     elapsed_s: float = 0.0
+    #: the attempts whose first answer was one of ``later``, whole (each on a connection of its own)
+    earlier: tuple[WireResult, ...] = ()
+    #: when the first request and the next one went out (nanoseconds since the epoch, as granted by the
+    #: rate limiter; 0: not sent)
+    sent_ns: int = 0
+    follow_sent_ns: int = 0
+    #: the local port of the connection the first request and the next one went over (None: not connected)
+    port: int | None = None
 
 
 class _Reader:
@@ -331,6 +344,7 @@ def _follow(
     then: tuple[str, str],
     sent: Sequence[tuple[str, str]],
     timeout: float,
+    limiter: RateLimiter,
 ) -> WireResult:
     """The second request on the connection of the first, unless the server closed it (announced or not)."""
     assert result.first is not None
@@ -338,6 +352,7 @@ def _follow(
         return replace(result, follow_skipped="the server announced Connection: close")
     if reader.eof and not reader.buf:
         return replace(result, follow_skipped="the server closed the connection after the answer")
+    result = replace(result, follow_sent_ns=limiter.acquire())
     try:
         reader.sock.sendall(target.request(then[0], then[1], sent))
         return replace(result, follow=_read_response(reader, then[0], timeout))
@@ -358,24 +373,31 @@ def request_then_follow(
     read_timeout: float = 15.0,
     linger: float = 0.5,
     retry: RetryBudget | None = None,
+    limiter: RateLimiter | None = None,
 ) -> WireResult:
     """Sends ``first`` (method, path below ``base_url``), then ``then`` on the same connection.
 
     Never raises for what the server does: every problem lands in the result. ``OSError`` escapes only
     when no connection can be opened at all. With ``retry``, a first answer of 429 or 503 is waited for
-    and the whole exchange started again on a new connection, as long as the budget allows.
+    and the whole exchange started again on a new connection, as long as the budget allows. Every request
+    takes a slot of ``limiter`` (the run's) before it is written.
     """
     started = time.monotonic()
+    limiter = limiter if limiter is not None else RateLimiter()
     later: list[RawResponse] = []
+    earlier: list[WireResult] = []
     while True:
-        result = _request_then_follow(base_url, first, then, headers, connect_timeout, read_timeout, linger)
+        result = _request_then_follow(
+            base_url, first, then, headers, connect_timeout, read_timeout, linger, limiter
+        )
         answer = result.first
         if retry is None or answer is None or answer.status not in LATER:
             break
         if not retry.wait(retry.wait_before_resend(answer.header("retry-after"), len(later))):
             break
         later.append(answer)
-    return replace(result, later=tuple(later), elapsed_s=time.monotonic() - started)
+        earlier.append(result)
+    return replace(result, later=tuple(later), earlier=tuple(earlier), elapsed_s=time.monotonic() - started)
 
 
 def _request_then_follow(
@@ -386,14 +408,17 @@ def _request_then_follow(
     connect_timeout: float,
     read_timeout: float,
     linger: float,
+    limiter: RateLimiter,
 ) -> WireResult:
     target = _Target.of(base_url)
     sent = _headers_to_send(headers)
     request_headers = (("Host", target.host_header), *sent)
     result = WireResult(url=target.url(first[1]), request_headers=request_headers)
+    sent_ns = limiter.acquire()
     started = time.monotonic()
     sock = _connect(target.scheme, target.host, target.port, connect_timeout)
     try:
+        result = replace(result, sent_ns=sent_ns, port=_local_port(sock))
         reader = _Reader(sock)
         try:
             sock.sendall(target.request(first[0], first[1], sent))
@@ -408,7 +433,14 @@ def _request_then_follow(
                 follow_url=target.url(then[1]),
                 follow_request_headers=request_headers,
             )
-            result = _follow(result, reader, target, then, sent, read_timeout)
+            result = _follow(result, reader, target, then, sent, read_timeout, limiter)
         return replace(result, elapsed_s=time.monotonic() - started)
     finally:
         sock.close()
+
+
+def _local_port(sock: socket.socket) -> int | None:
+    try:
+        return int(sock.getsockname()[1])
+    except (OSError, IndexError, TypeError, ValueError):  # pragma: no cover - a connected socket has one
+        return None

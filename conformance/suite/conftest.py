@@ -11,6 +11,7 @@ import pytest
 
 from conformance._client import ApiClient
 from conformance._config import Settings
+from conformance._har import HarRecorder
 from conformance._jobs import JobTracker
 from conformance._profiles import Profile
 from conformance.plugin import will_run
@@ -41,6 +42,7 @@ def fleet(
     jobs: JobTracker,
     settings: Settings,
     profile: Profile,
+    har: HarRecorder | None,
 ) -> Fleet:
     """The fleet, created on first use with the roles of every selected test that will run."""
     if "fleet" not in _fleet_holder:
@@ -48,7 +50,7 @@ def fleet(
         for item in request.session.items:
             if will_run(item):
                 roles |= _roles_of(item)
-        _fleet_holder["fleet"] = Fleet(api, jobs, settings, profile, roles)
+        _fleet_holder["fleet"] = Fleet(api, jobs, settings, profile, roles, har=har)
     found = _fleet_holder["fleet"]
     found.add(_roles_of(request.node))  # a test whose run was not foreseen gets its jobs now
     return found

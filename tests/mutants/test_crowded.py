@@ -3,8 +3,8 @@ where another client creates jobs during the run, and whose pages are clamped sm
 standard and full profiles; and every mutant is still caught among thousands of other jobs.
 
 By default the variant with all three at once runs (standard, seed 1); each variant on its own, the full
-profile, seeds 2 and 3, and the representative mutants under ``--preload 3000`` run with ``-m slow``; the whole catalog under ``--preload
-3000`` with ``SEGJOBS_CROWDED_MUTANTS=1`` (about 15 minutes on two cores).
+profile, seeds 2 and 3, and the representative mutants under ``--preload 3000`` run with ``-m slow``; the
+whole catalog under ``--preload 3000`` with ``SEGJOBS_CROWDED_MUTANTS=1`` (about 15 minutes on two cores).
 """
 
 from __future__ import annotations

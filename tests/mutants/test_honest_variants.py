@@ -1,8 +1,9 @@
 """Honest variants are judged conformant: no false positives on choices the doc leaves open.
 
 The variant that takes every honest choice at once runs by default (seed 1); each variant on its own with
-seed 1, and seeds 2 and 3, run with ``-m slow`` (seeds 2 and 3 also with ``SEGJOBS_FULL_MUTANTS=1``). Beyond exit 0, no requirement of any level may fail or error: a failed SHOULD
-on an honest server is a false positive too.
+seed 1, and seeds 2 and 3, run with ``-m slow`` (seeds 2 and 3 also with ``SEGJOBS_FULL_MUTANTS=1``).
+Beyond exit 0, no requirement of any level may fail or error: a failed SHOULD on an honest server is a
+false positive too.
 """
 
 from __future__ import annotations

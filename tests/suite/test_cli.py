@@ -96,6 +96,14 @@ def test_wrong_credentials_exit_2_with_a_clear_message(tmp_path: Path, reference
         (["--config", "/nonexistent/segjobs.toml"], {}, "expected an existing TOML file"),
         ([], {"SEGJOBS_CONFIG": "/nonexistent/segjobs.toml"}, "expected an existing TOML file"),
         (["--job-seconds", "soon"], {}, "invalid --job-seconds 'soon': expected a number"),
+        (["--rate-limit", "abc"], {}, "invalid rate_limit 'abc' (from --rate-limit): expected N/s or N/m"),
+        (["--rate-limit", "0/s"], {}, "invalid rate_limit '0/s' (from --rate-limit): expected N/s or N/m"),
+        (
+            [],
+            {"SEGJOBS_RATE_LIMIT": "5/h"},
+            "invalid rate_limit '5/h' (from environment variable SEGJOBS_RATE",
+        ),
+        (["--har", "."], {}, "invalid har '.' (from --har): expected the path of a file to write"),
     ],
 )
 def test_bad_configuration_exits_2_naming_the_value(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from conformance._client import ApiClient, ClosedInFlight, ProtocolViolation
+from conformance._ratelimit import Rate, RateLimiter
 from conformance._redact import Redactor
 from conformance._retry import RetryBudget
 from conformance._transport import may_resend
@@ -224,7 +225,9 @@ def test_which_lost_requests_may_go_again(method: str, path: str, written: bool,
 
 
 # -- the raw socket ---------------------------------------------------------------------------------------
-def _cancel(server: Loopback, retry: RetryBudget | None = None) -> _wire.WireResult:
+def _cancel(
+    server: Loopback, retry: RetryBudget | None = None, limiter: RateLimiter | None = None
+) -> _wire.WireResult:
     return _wire.request_then_follow(
         server.base_url,
         ("DELETE", "/segment/jobs/j1"),
@@ -233,6 +236,7 @@ def _cancel(server: Loopback, retry: RetryBudget | None = None) -> _wire.WireRes
         read_timeout=2.0,
         linger=0.1,
         retry=retry,
+        limiter=limiter,
     )
 
 
@@ -292,3 +296,37 @@ def test_garbage_as_the_next_answer_is_still_a_problem(loopback: Callable[..., L
     server = loopback(lambda number, index, line: NO_CONTENT if index == 1 else ThenClose(b"garbage"))
     result = _cancel(server)
     assert result.follow_problem is not None and result.follow_closed is None
+
+
+def test_each_request_of_the_raw_cancel_takes_a_slot_of_the_run_s_limiter(
+    loopback: Callable[..., Loopback],
+) -> None:
+    """The 429'd DELETE and the GET after it on its connection, the DELETE sent again and the GET after it:
+    four slots, each dated in the result. The limiter is the run's, here on a clock that moves only when it
+    sleeps (no real wait)."""
+    server = loopback(_throttled_once("0"))
+    fake = {"now": 10**18}
+
+    def sleep(seconds: float) -> None:
+        fake["now"] += max(1, round(seconds * 1e9))
+
+    cap = RateLimiter(Rate(2, "s"), clock=lambda: fake["now"], sleep=sleep)
+    result = _cancel(server, RetryBudget(sleep=lambda s: None), cap)
+    assert result.first is not None and result.first.status == 204
+    assert result.follow is not None and result.follow.status == 200
+    assert cap.granted == 4 and len(server.got) == 4
+    interval = Rate(2, "s").interval_ns
+    (throttled,) = result.earlier
+    assert throttled.first is not None and throttled.first.status == 429
+    assert throttled.first is result.later[0]
+    assert [throttled.sent_ns, throttled.follow_sent_ns, result.sent_ns, result.follow_sent_ns] == [
+        10**18 + n * interval for n in range(4)
+    ]
+    assert result.port is not None and throttled.port is not None and result.port != throttled.port
+
+
+def test_without_a_limiter_the_raw_cancel_still_dates_its_requests(loopback: Callable[..., Loopback]) -> None:
+    server = loopback(lambda number, index, line: NO_CONTENT if line.startswith("DELETE") else OK)
+    result = _cancel(server)
+    assert 0 < result.sent_ns <= result.follow_sent_ns
+    assert result.earlier == ()

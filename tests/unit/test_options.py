@@ -12,6 +12,7 @@ import pytest
 from conformance import _options, cli
 from conformance._config import PARSERS, ConfigError, Settings, load_settings
 from conformance._options import OPTIONS, SETTINGS, Option
+from conformance._ratelimit import Rate
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -37,6 +38,8 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "job_timeout": ("30", 30.0),
     "cancel_timeout": ("7.5", 7.5),
     "max_duration": ("90", 90.0),
+    "rate_limit": ("5/s", Rate(5, "s")),
+    "har": ("run.har", Path("run.har")),
     "poll_interval": ("0.5", 0.5),
     "retry_budget": ("0", 0.0),
     "max_response_bytes": ("2048", 2048),
