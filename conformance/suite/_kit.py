@@ -27,7 +27,6 @@ from conformance._lifecycle import STATUSES
 from conformance._outcomes import Undecided, evidence
 from conformance._spec import load_openapi
 
-
 #: why a test that named SJ-LIST-014 does not credit it: none of its pages held a job
 NO_JOB_ON_A_PAGE = "no listing page held a job to check against the schema"
 
