@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -41,6 +41,9 @@ import httpx
 
 from conformance._redact import Redactor
 from conformance._retry import LATER, RetryBudget
+
+if TYPE_CHECKING:
+    from conformance._oauth import TokenSource
 
 JOBS_PATH = "/segment/jobs"
 #: the default cap on one answer's body
@@ -324,6 +327,7 @@ class ApiClient:
         retry_budget: RetryBudget | None = None,
         transport: httpx.BaseTransport | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
+        token_source: TokenSource | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers)
@@ -336,6 +340,8 @@ class ApiClient:
         self.retry_budget = retry_budget if retry_budget is not None else RetryBudget()
         self.stats = Stats()
         self.on_exchange = on_exchange
+        #: the bearer token minted during the run (OAuth client credentials), to the base URL's origin only
+        self.token_source = token_source
         #: called with (method, url) before anything is sent; raises to stop a request that must not go out
         self.guard: Callable[[str, str], None] | None = None
         timeout = httpx.Timeout(
@@ -404,6 +410,9 @@ class ApiClient:
         url = self.url(path)
         if self.guard is not None:
             self.guard(method, url)
+        # a minted token: the run's own Authorization goes out with the current one (conformance._oauth)
+        source = self.token_source if self.same_origin(url) else None
+        token = None if source is None else source.authorize(merged, self.headers)
         if not self.same_origin(url):
             # credentials are only ever sent to the configured scheme, host and port
             merged = {
@@ -415,6 +424,10 @@ class ApiClient:
         while True:
             exchange = self._send_once(method, url, params, content, merged)
             self.stats.seen(exchange)
+            if source is not None and token is not None and source.expired(token, exchange):
+                source.authorize(merged, self.headers)  # a 401 "expired": sent once more, with a new token
+                token = None
+                continue
             if exchange.status not in LATER:
                 return exchange
             wait = self.retry_budget.wait_before_resend(exchange.header("retry-after"), resends)
