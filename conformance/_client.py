@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -42,6 +42,9 @@ from conformance._ratelimit import RateLimiter
 from conformance._redact import Redactor
 from conformance._retry import LATER, RetryBudget
 from conformance._transport import DeadlineTransport, attempt, may_resend
+
+if TYPE_CHECKING:
+    from conformance._oauth import TokenSource
 
 JOBS_PATH = "/segment/jobs"
 #: the default cap on one answer's body
@@ -207,6 +210,7 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         rate_limiter: RateLimiter | None = None,
+        token_source: TokenSource | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers)
@@ -221,6 +225,8 @@ class ApiClient:
         self.on_exchange = on_exchange
         #: every request (each re-send too) takes a slot of the run's limiter before it goes out
         self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
+        #: the bearer token minted during the run (OAuth client credentials), to the base URL's origin only
+        self.token_source = token_source
         #: called with (method, url) before anything is sent; raises to stop a request that must not go out
         self.guard: Callable[[str, str], None] | None = None
         timeout = httpx.Timeout(
@@ -289,6 +295,9 @@ class ApiClient:
         url = self.url(path)
         if self.guard is not None:
             self.guard(method, url)
+        # a minted token: the run's own Authorization goes out with the current one (conformance._oauth)
+        source = self.token_source if self.same_origin(url) else None
+        token = None if source is None else source.authorize(merged, self.headers)
         if not self.same_origin(url):
             # credentials are only ever sent to the configured scheme, host and port
             merged = {
@@ -300,6 +309,10 @@ class ApiClient:
         while True:
             exchange = self._send_once(method, url, params, content, merged)
             self.stats.seen(exchange)
+            if source is not None and token is not None and source.expired(token, exchange):
+                source.authorize(merged, self.headers)  # a 401 "expired": sent once more, with a new token
+                token = None
+                continue
             if exchange.status not in LATER:
                 return exchange
             wait = self.retry_budget.wait_before_resend(exchange.header("retry-after"), resends)

@@ -1,9 +1,10 @@
 """Settings of a run: flags, then ``SEGJOBS_*`` environment variables, then an optional TOML file.
 
 One validated, frozen :class:`Settings` object comes out; every bad value raises :class:`ConfigError`
-naming the value and where it came from. Secrets (token, API key) are read only from the environment or
-the file, never from the command line. Which flag, variable and file key each setting has comes from the
-options table, :mod:`conformance._options`; how each value is checked, from :data:`PARSERS` here.
+naming the value and where it came from. Secrets (token, API key, OAuth client secret) are read only from
+the environment or the file, never from the command line. Which flag, variable and file key each setting has
+comes from the options table, :mod:`conformance._options`; how each value is checked, from :data:`PARSERS`
+here.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ DEFAULT_SEGMENT_IDS = (
     "ca763983-5572-4ea4-809c-b7dff7e0d79b",
 )
 DEFAULT_FAILING_SEGMENT_ID = "9a1fa11e-d000-4bad-8000-00000000fa11"
+#: The platform's IMS token endpoint (OAuth server-to-server credentials) and the scopes its Developer Console
+#: gives an Experience Platform credential.
+DEFAULT_IMS_TOKEN_URL = "https://ims-na1.adobelogin.com/ims/token/v3"  # noqa: S105 - a URL, not a secret
+DEFAULT_SCOPES = (
+    "openid",
+    "AdobeID",
+    "read_organizations",
+    "additional_info.projectedProductContext",
+    "session",
+)
 
 #: Where ``load_settings`` looks, derived from the options table (:mod:`conformance._options`):
 #: environment variable -> settings field, config file key -> settings field, the secret fields.
@@ -67,8 +78,12 @@ class Settings:
     base_url: str | None = None  # None: the embedded reference server
     access_token: str = DEFAULT_ACCESS_TOKEN
     api_key: str = DEFAULT_API_KEY
+    client_id: str | None = None
+    client_secret: str | None = None
     ims_org: str = DEFAULT_IMS_ORG
     sandbox: str = DEFAULT_SANDBOX
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    ims_token_url: str = DEFAULT_IMS_TOKEN_URL
     second_sandbox: str | None = None
     segment_ids: tuple[str, ...] = DEFAULT_SEGMENT_IDS
     failing_segment_id: str | None = None
@@ -94,7 +109,14 @@ class Settings:
 
     @property
     def redactor(self) -> Redactor:
-        return Redactor.of([self.access_token, self.api_key], self.secret_headers)
+        return Redactor.of([self.access_token, self.api_key, self.client_secret], self.secret_headers)
+
+    @property
+    def mints_token(self) -> bool:
+        """Whether the run mints its bearer token from the OAuth client credentials
+        (:mod:`conformance._oauth`): a client id and secret are set and no access token is given (a given
+        access token wins)."""
+        return bool(self.client_id and self.client_secret) and "access_token" not in self.sources
 
     def auth_headers(self, sandbox: str | None = None) -> dict[str, str]:
         """The four tenant headers every request carries."""
@@ -113,6 +135,9 @@ class Settings:
             "seed": self.seed,
             "ims_org": self.ims_org,
             "sandbox": self.sandbox,
+            "token_url": (self.ims_token_url if self.base_url else "(the embedded reference server's)")
+            if self.mints_token
+            else None,
             "second_sandbox": self.second_sandbox,
             "segment_ids": list(self.segment_ids),
             "failing_segment_id": self.failing_segment_id,
@@ -234,6 +259,27 @@ def _check_base_url(value: Any, source: str) -> str:
     return text.rstrip("/")
 
 
+def _check_token_url(name: str, value: Any, source: str) -> str:
+    """An http(s) URL without credentials or fragment; plain http only on loopback (the client secret goes
+    there)."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.fragment:
+        raise ConfigError(name, value, source, "an https:// URL such as " + DEFAULT_IMS_TOKEN_URL)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError(
+            name, value, source, "https (plain http only on loopback: the client secret goes there)"
+        )
+    return text
+
+
+def _scopes(name: str, value: Any, source: str) -> tuple[str, ...]:
+    scopes = _as_list(value)
+    if not scopes or any(not re.fullmatch(r"[\x21-\x7e]+", scope) for scope in scopes):
+        raise ConfigError(name, value, source, "a comma-separated list of scopes (printable, no spaces)")
+    return scopes
+
+
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$")
 
 
@@ -282,8 +328,12 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "base_url": lambda name, value, source: _check_base_url(value, source),
     "access_token": _header_value,
     "api_key": _header_value,
+    "client_id": _header_value,
+    "client_secret": _header_value,
     "ims_org": _header_value,
     "sandbox": _header_value,
+    "scopes": _scopes,
+    "ims_token_url": _check_token_url,
     "second_sandbox": _header_value,
     "segment_ids": _segment_ids,
     "failing_segment_id": _header_value,
@@ -316,6 +366,24 @@ def _check_second_sandbox(values: Mapping[str, Any], sources: Mapping[str, str])
         )
 
 
+def _check_client_credentials(values: dict[str, Any], sources: dict[str, str]) -> None:
+    """A client id goes with its secret (unless an access token is given, which wins); the client id is the
+    API key when none is given (the platform's Developer Console shows one value for both)."""
+    if "access_token" not in values:
+        for given, missing in (("client_id", "client_secret"), ("client_secret", "client_id")):
+            if given in values and missing not in values:
+                raise ConfigError(
+                    given,
+                    values[given],
+                    sources[given],
+                    f"{option(missing).env} as well (the token is minted from both), or "
+                    f"{option('access_token').env}",
+                )
+    if "client_id" in values and "api_key" not in values:
+        values["api_key"] = values["client_id"]
+        sources["api_key"] = f"{sources['client_id']} (the OAuth client id is the API key)"
+
+
 # -- the settings --------------------------------------------------------------------------------------
 def load_settings(
     flags: Mapping[str, Any] | None = None,
@@ -338,6 +406,7 @@ def load_settings(
             value, sources[entry.name] = found
             values[entry.name] = PARSERS[entry.name](entry.name, value, sources[entry.name])
     _check_second_sandbox(values, sources)
+    _check_client_credentials(values, sources)
     return Settings(**values, sources=sources)
 
 

@@ -17,9 +17,9 @@ Where each option lives:
 
 - A *setting* (``setting=True``) is a field of :class:`conformance._config.Settings`, read by
   ``load_settings`` from a flag, then its variable, then its file key, then the default.
-- Secrets (the access token, the API key) are settings with no flag and no pytest option: the environment or
-  the file only. So are the other credentials (org, sandbox), which have no secret to keep but are part of
-  the same set of tenant headers.
+- Secrets (the access token, the API key, the OAuth client secret) are settings with no flag and no pytest
+  option: the environment or the file only. So are the other credentials (OAuth client id, org, sandbox),
+  which have no secret to keep but are part of the same set, and the OAuth scopes and token URL.
 - ``--config`` names the file the settings are read from (``SEGJOBS_CONFIG`` too), so it has no file key.
 - ``--job-seconds`` is a switch of the embedded reference server, not of the run's settings: a flag and a
   pytest option, no variable and no file key (the server started by hand takes ``serve --job-seconds``).
@@ -105,6 +105,24 @@ OPTIONS: tuple[Option, ...] = (
         credential=True,
     ),
     Option(
+        "client_id",
+        "OAuth server-to-server client: with the secret and no access token set, the run mints its bearer "
+        "token (`client_credentials` grant) and refreshes it; also the API key when that is not set",
+        "unset",
+        env="SEGJOBS_CLIENT_ID",
+        key="client_id",
+        credential=True,
+    ),
+    Option(
+        "client_secret",
+        "the OAuth client's secret, sent only to the token URL",
+        "unset",
+        env="SEGJOBS_CLIENT_SECRET",
+        key="client_secret",
+        secret=True,
+        credential=True,
+    ),
+    Option(
         "ims_org",
         "sent as `x-gw-ims-org-id`",
         "`0000000000000000000000AA@AdobeOrg`",
@@ -119,6 +137,20 @@ OPTIONS: tuple[Option, ...] = (
         env="SEGJOBS_SANDBOX_NAME",
         key="sandbox",
         credential=True,
+    ),
+    Option(
+        "scopes",
+        "comma-separated scopes the minted token is asked for",
+        "`openid,AdobeID,read_organizations,additional_info.projectedProductContext,session`",
+        env="SEGJOBS_SCOPES",
+        key="scopes",
+    ),
+    Option(
+        "ims_token_url",
+        "the token endpoint the client credentials go to (https, or http on loopback)",
+        "`https://ims-na1.adobelogin.com/ims/token/v3`; the embedded server's own endpoint",
+        env="SEGJOBS_IMS_TOKEN_URL",
+        key="ims_token_url",
     ),
     Option(
         "second_sandbox",

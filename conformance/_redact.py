@@ -1,9 +1,15 @@
-"""Masking of secrets in every text the suite writes (reports, logs, curl lines, exception text)."""
+"""Masking of secrets in every text the suite writes (reports, logs, curl lines, exception text).
+
+Most secrets are known before the run (token, API key, client secret). A bearer token minted during the run
+(:mod:`conformance._oauth`) is learned as it is minted, with :meth:`Redactor.learn`: from then on every
+redactor of the process masks it, whenever it was made (the client's, the failure format's, the reports').
+"""
 
 from __future__ import annotations
 
 import html
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
@@ -27,11 +33,16 @@ class Redactor:
     secrets: tuple[str, ...] = ()
     headers: frozenset[str] = field(default_factory=frozenset)
 
+    @staticmethod
+    def learn(secret: str) -> None:
+        """A secret met while the process runs (a minted token): every redactor masks it from now on."""
+        _LEARNED.add(secret)
+
     @classmethod
     def of(cls, secrets: Iterable[str | None], headers: Iterable[str] = ()) -> Redactor:
         values = {s for s in secrets if s and len(s) >= 4}
         forms = {form for s in values for form in escaped_forms(s)}
-        return cls(tuple(sorted(forms, key=len, reverse=True)), frozenset(h.lower() for h in headers))
+        return cls(_longest_first(forms), frozenset(h.lower() for h in headers))
 
     def is_secret_header(self, name: str) -> bool:
         return name.lower() in SECRET_HEADERS or name.lower() in self.headers
@@ -44,7 +55,7 @@ class Redactor:
         return self.text(value)
 
     def text(self, value: str) -> str:
-        for secret in self.secrets:
+        for secret in _LEARNED.with_forms_of(self.secrets):
             if secret in value:
                 value = value.replace(secret, MASK)
         return value
@@ -58,6 +69,42 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+class _Learned:
+    """The escaped forms of the secrets learned while the process runs; thread-safe, only ever growing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.forms: tuple[str, ...] = ()
+        #: a redactor's own secrets -> (the learned forms then, both merged): text() is called a lot
+        self._merged: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def add(self, secret: str) -> None:
+        if not secret or len(secret) < 4:
+            return
+        with self._lock:
+            self.forms = _longest_first(set(self.forms) | escaped_forms(secret))
+
+    def with_forms_of(self, secrets: tuple[str, ...]) -> tuple[str, ...]:
+        """``secrets`` (longest first) and the learned forms, longest first: a secret that holds another is
+        masked whole."""
+        learned = self.forms
+        if not learned:
+            return secrets
+        cached = self._merged.get(secrets)
+        if cached is not None and cached[0] is learned:
+            return cached[1]
+        merged = _longest_first({*secrets, *learned})
+        self._merged[secrets] = (learned, merged)
+        return merged
+
+
+_LEARNED = _Learned()
+
+
+def _longest_first(forms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def escaped_forms(secret: str) -> set[str]:

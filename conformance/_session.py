@@ -1,5 +1,6 @@
 """One run of the suite, outside pytest's hooks: the target (embedded server or URL), the client and job
-tracker, the reachability probe, the test records, and the results document at the end."""
+tracker, the bearer token minted from OAuth client credentials (:mod:`conformance._oauth`), the reachability
+probe, the test records, and the results document at the end."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,6 +20,7 @@ from conformance._checks import set_redactor
 from conformance._client import ApiClient, Exchange, Inconclusive, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
+from conformance._oauth import TokenError, TokenSource
 from conformance._profiles import PROFILES, Profile, Timings, timings
 from conformance._ratelimit import RateLimiter
 from conformance._results import TestRecord, build_results
@@ -63,6 +66,8 @@ class SuiteState:
         #: where the tracker's progress lines go (the plugin sets the terminal); None: nowhere
         self.progress: Callable[[str], None] | None = None
         self.client: ApiClient | None = None
+        #: the run's bearer token when it is minted from OAuth client credentials (Settings.mints_token)
+        self.token_source: TokenSource | None = None
         self.tracker: JobTracker | None = None
         #: the leftover jobs the clean-up cancelled at the end
         self.cleaned_up: list[str] = []
@@ -81,7 +86,11 @@ class SuiteState:
         if self.settings.base_url is None:
             self.server = _start_embedded(self.settings, self.job_seconds)
             self.settings = replace(self.settings, base_url=self.server.base_url)
+            if self.settings.mints_token:  # the embedded server's own token endpoint issues the tokens
+                self.settings = replace(self.settings, ims_token_url=self.server.ims_token_url)
         assert self.settings.base_url is not None
+        if self.settings.mints_token:
+            self.token_source = TokenSource.of(self.settings)
         self.client = ApiClient(
             self.settings.base_url,
             self.settings.auth_headers(),
@@ -91,6 +100,7 @@ class SuiteState:
             max_response_bytes=self.settings.max_response_bytes,
             retry_budget=RetryBudget(self.settings.retry_budget),
             rate_limiter=RateLimiter(self.settings.rate_limit),
+            token_source=self.token_source,
         )
         self.tracker = JobTracker(
             self.client,
@@ -114,8 +124,15 @@ class SuiteState:
             self.har.record(exchange)
 
     def reachability(self) -> None:
-        """One GET of the listing before any test. Decides exit 2/3 for a target that cannot be tested."""
+        """One GET of the listing before any test, after the first token is minted (with OAuth client
+        credentials). Decides exit 2/3 for a target that cannot be tested or credentials that do not work."""
         assert self.client is not None
+        if self.token_source is not None:
+            try:
+                self.token_source()
+            except TokenError as exc:
+                self.abort(str(exc), exc.exit_code)
+                return
         try:
             exchange = self.client.list_jobs({"limit": "1"})
         except Inconclusive as exc:
@@ -143,8 +160,13 @@ class SuiteState:
             self.aborted = f"the target did not answer the first request usably: {exc}"
             return
         if exchange.status in (401, 403):
+            bearer = "SEGJOBS_ACCESS_TOKEN"
+            if self.token_source is not None:
+                bearer = (
+                    f"the token minted at {self.token_source.token_url} (SEGJOBS_CLIENT_ID, SEGJOBS_SCOPES)"
+                )
             self.abort(
-                f"the target refused the credentials (HTTP {exchange.status}): check SEGJOBS_ACCESS_TOKEN, "
+                f"the target refused the credentials (HTTP {exchange.status}): check {bearer}, "
                 "SEGJOBS_API_KEY, SEGJOBS_IMS_ORG and SEGJOBS_SANDBOX_NAME",
                 2,
             )
@@ -178,6 +200,8 @@ class SuiteState:
                 self.cleaned_up = self.tracker.cleanup()
         if self.client is not None:
             self.client.close()
+        if self.token_source is not None:
+            self.token_source.close()
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -199,6 +223,9 @@ class SuiteState:
             "cancel_timeout_s": self.timings.cancel_timeout,
             "rate": (self.client.rate_limiter if self.client else RateLimiter(settings.rate_limit)).summary(),
         }
+        if self.token_source is not None:
+            stats["tokens_minted"] = self.token_source.minted
+            stats["tokens_renewed_after_expiry"] = self.token_source.renewed_after_expiry
         if settings.max_duration is not None:
             stats["max_duration_s"] = settings.max_duration
             stats["max_duration_reached"] = self.deadline_reached
@@ -274,7 +301,11 @@ class SuiteState:
 
 def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
     """The reference server on a free loopback port, accepting exactly what this run will send (settings
-    may come from a config file, which the server does not read)."""
+    may come from a config file, which the server does not read).
+
+    With OAuth client credentials (``Settings.mints_token``) it also serves its token endpoint on a port of
+    its own, for the run's client id and secret, and its static token is one nobody knows: only the tokens
+    it issues to the run open its API."""
     from conformance.reference import server as reference_server
 
     env = dict(os.environ)
@@ -294,4 +325,14 @@ def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
         if value:
             env[name] = value
     args = ["--job-seconds", str(job_seconds)] if job_seconds else []
+    if settings.mints_token:
+        assert settings.client_id is not None and settings.client_secret is not None
+        env.update(
+            {
+                "SEGJOBS_CLIENT_ID": settings.client_id,
+                "SEGJOBS_CLIENT_SECRET": settings.client_secret,
+                "SEGJOBS_ACCESS_TOKEN": secrets.token_urlsafe(24),
+            }
+        )
+        args += ["--ims-port", "0"]
     return reference_server.start_subprocess(args, env=env)

@@ -8,11 +8,12 @@ It is a separate product that ships in the same wheel: it imports nothing from t
 >>> server.base_url, server.stop()                            # doctest: +SKIP
 
 Modules: ``settings`` (configuration), ``lifecycle`` (a job's life as a function of time), ``store``
-(SQLite), ``jobs`` (JSON form of a job), ``listing`` (query and paging), ``auth`` (gateway checks),
-``problems`` (error bodies), ``faults`` (deliberate, switchable faults), ``preload`` (old finished jobs of a
-crowded sandbox), ``background`` (another client creating jobs), ``middleware`` (the HTTP variants around
-the app: 429/503, Connection: close, chunked, gzip), ``app`` (the Starlette app), ``web`` (dispatch and error
-handlers), ``server`` (thread, process, blocking serve, access log), ``__main__`` (command line).
+(SQLite), ``jobs`` (JSON form of a job), ``listing`` (query and paging), ``auth`` (gateway checks), ``ims``
+(the token endpoint of ``--ims-port``), ``problems`` (error bodies), ``faults`` (deliberate, switchable
+faults), ``preload`` (old finished jobs of a crowded sandbox), ``background`` (another client creating jobs),
+``middleware`` (the HTTP variants around the app: 429/503, Connection: close, chunked, gzip), ``app`` (the
+Starlette app), ``web`` (dispatch and error handlers), ``server`` (thread, process, blocking serve, access
+log), ``__main__`` (command line).
 """
 
 from conformance.reference.app import create_app

@@ -15,11 +15,13 @@ from pathlib import Path
 from types import FrameType
 
 from conformance.reference.faults import FAULTS
+from conformance.reference.ims import TOKEN_PATH
 from conformance.reference.listing import LENIENT_RULES
 from conformance.reference.middleware import CHUNK_BYTES
-from conformance.reference.server import READY_PREFIX, serve
+from conformance.reference.server import IMS_READY_PREFIX, READY_PREFIX, serve
 from conformance.reference.settings import (
     BULK_UNKNOWN_CHOICES,
+    DEFAULT_IMS_TOKEN_LIFETIME,
     DEFAULT_KEEP_ALIVE_SECONDS,
     ENVIRONMENT,
     PATH_PREFIX_PATTERN,
@@ -33,7 +35,13 @@ It accepts the credentials, org, sandboxes and segment definitions named by the 
 (the same ones `segjobs-conformance run` reads), with local defaults when they are unset, so `serve` and
 `run` agree with no configuration at all. Jobs are stored in SQLite and survive a restart on the same
 --db file. Settings are printed on stderr (credentials masked); once the server accepts requests it prints
-exactly one line on stdout: "listening on http://HOST:PORT".
+exactly one line on stdout: "listening on http://HOST:PORT" (with --ims-port, a second one follows: "ims
+token endpoint http://HOST:PORT/ims/token/v3").
+
+With --ims-port it also serves an IMS-compatible token endpoint on that port (POST /ims/token/v3, the OAuth
+client_credentials grant, a form body): it issues short-lived bearer tokens to the configured client (the
+SEGJOBS_CLIENT_ID and SEGJOBS_CLIENT_SECRET below), which the API accepts until they expire; then the API
+answers 401 {"error_code": "401013", "message": "Oauth token is expired"}. The static token keeps working.
 
 To test a client in a shared, busy sandbox, --preload fills each sandbox with old finished jobs at start-up
 and --background-creates has another client create jobs for the server's whole life.
@@ -47,6 +55,7 @@ break one rule on purpose.
 def _epilog() -> str:
     lines = ["environment (unset or empty: the local default shown):"]
     lines += [f"  {name:<29} {default}" for name, default in ENVIRONMENT.items()]
+    lines += ["  (SEGJOBS_API_KEY unset and SEGJOBS_CLIENT_ID set: the client id is the API key)"]
     lines += ["", "lenient query (--lenient-query): instead of a 400, each invalid value is read as follows:"]
     for name, rule in LENIENT_RULES.items():
         lines += textwrap.wrap(rule, width=108, initial_indent=f"  {name:<8} ", subsequent_indent=" " * 11)
@@ -70,6 +79,9 @@ def _epilog() -> str:
         "       --gzip --chunked --idle-close 1 --path-prefix /data/core/ups --absolute-links",
         "  curl -H 'Authorization: Bearer segjobs-local-token' -H 'x-api-key: segjobs-local-key' \\",
         "       -H 'x-gw-ims-org-id: 0000000000000000000000AA@AdobeOrg' http://127.0.0.1:8080/segment/jobs",
+        "  python -m conformance.reference --port 8080 --ims-port 8081 --ims-token-lifetime 60",
+        "  curl -d grant_type=client_credentials -d client_id=segjobs-local-client \\",
+        f"       -d client_secret=segjobs-local-secret http://127.0.0.1:8081{TOKEN_PATH}",
     ]
     return "\n".join(lines)
 
@@ -226,6 +238,33 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="the hrefs of _links are absolute URLs of the origin the request was sent to (from its Host "
         "header: http://HOST[:PORT][PATH]/segment/jobs/...) instead of paths",
     )
+    ims = parser.add_argument_group("token endpoint (OAuth client credentials, as the platform's IMS)")
+    ims.add_argument(
+        "--ims-port",
+        type=_port,
+        metavar="PORT",
+        help=f"also serve POST {TOKEN_PATH} on this port (0 picks a free one), issuing bearer tokens the API "
+        "accepts until they expire (default: no token endpoint)",
+    )
+    ims.add_argument(
+        "--ims-client-id",
+        metavar="ID",
+        help="the client the token endpoint issues tokens to (default: SEGJOBS_CLIENT_ID, else "
+        f"{ENVIRONMENT['SEGJOBS_CLIENT_ID']})",
+    )
+    ims.add_argument(
+        "--ims-client-secret",
+        metavar="SECRET",
+        help="that client's secret (default: SEGJOBS_CLIENT_SECRET, else "
+        f"{ENVIRONMENT['SEGJOBS_CLIENT_SECRET']}; prefer the variable, a command line is visible to others)",
+    )
+    ims.add_argument(
+        "--ims-token-lifetime",
+        metavar="S",
+        type=_positive_int,
+        default=DEFAULT_IMS_TOKEN_LIFETIME,
+        help="how long an issued token is good for, in seconds: its expires_in (default: %(default)s)",
+    )
     crowd = parser.add_argument_group("a crowded sandbox (other clients' jobs)")
     crowd.add_argument(
         "--preload",
@@ -287,9 +326,13 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     db_path = _temporary_db() if temporary_db else str(Path(args.db).expanduser())
     try:
         try:
+            from_env = ServerSettings.from_env(os.environ)
             settings = dataclasses.replace(
-                ServerSettings.from_env(os.environ),
+                from_env,
                 db_path=db_path,
+                ims_client_id=args.ims_client_id or from_env.ims_client_id,
+                ims_client_secret=args.ims_client_secret or from_env.ims_client_secret,
+                ims_token_lifetime=args.ims_token_lifetime,
                 job_seconds=args.job_seconds,
                 bulk_unknown=args.bulk_unknown,
                 cancel_direct=args.cancel_direct,
@@ -326,11 +369,22 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
         def announce(base_url: str) -> None:
             print(f"{READY_PREFIX}{base_url}", flush=True)
 
+        def announce_ims(token_url: str) -> None:
+            print(f"{IMS_READY_PREFIX}{token_url}", flush=True)
+
         # uvicorn handles SIGTERM while serving and raises it again once stopped; ours then ends the run.
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous_handler = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
         try:
-            serve(settings, host=args.host, port=args.port, on_ready=announce, access_log=args.access_log)
+            serve(
+                settings,
+                host=args.host,
+                port=args.port,
+                ims_port=args.ims_port,
+                on_ready=announce,
+                on_ims_ready=announce_ims,
+                access_log=args.access_log,
+            )
         except sqlite3.Error as error:
             print(f"error: cannot use the database {db_path}: {error}", file=sys.stderr)
             return 2

@@ -45,6 +45,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from conformance.reference import auth, background, faults, listing, middleware, preload
+from conformance.reference.ims import TokenIssuer
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
 from conformance.reference.problems import ApiError
@@ -77,8 +78,12 @@ class Tenant:
     sandbox: Sandbox
 
 
-def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time) -> Starlette:
-    """The API over a store at ``settings.db_path``; ``clock`` (epoch seconds) drives every job's life."""
+def create_app(
+    settings: ServerSettings, clock: Callable[[], float] = time.time, issued: TokenIssuer | None = None
+) -> Starlette:
+    """The API over a store at ``settings.db_path``; ``clock`` (epoch seconds) drives every job's life and
+    every issued token's. The API accepts the tokens of ``issued`` (default: an issuer of its own, at
+    ``app.state.issued``, for the token endpoint of :mod:`.ims` to share)."""
     removal = settings.delete_cancelled_seconds
     store = Store(
         settings.db_path,
@@ -87,7 +92,8 @@ def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time)
     )
     if settings.preload:
         store.add_finished(preload.preloaded_jobs(settings, int(clock() * 1000)))
-    api = SegmentJobsApi(settings, store)
+    issued = issued if issued is not None else TokenIssuer(settings.ims_token_lifetime, clock)
+    api = SegmentJobsApi(settings, store, issued)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -111,15 +117,17 @@ def create_app(settings: ServerSettings, clock: Callable[[], float] = time.time)
     )
     app.router.redirect_slashes = False
     app.state.store = store
+    app.state.issued = issued
     return app
 
 
 class SegmentJobsApi:
     """The five operations. State beyond the store exists only for faults that need to count."""
 
-    def __init__(self, settings: ServerSettings, store: Store) -> None:
+    def __init__(self, settings: ServerSettings, store: Store, issued: TokenIssuer | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.issued = issued
         self._reads_of: dict[str, int] = {}  # fault finished-regresses
         self._creates = 0  # fault duplicate-ids
         self._last_created_id: str | None = None  # fault duplicate-ids
@@ -333,7 +341,10 @@ class SegmentJobsApi:
         """Pass the gateway (unless ``gateway`` is False), and find the sandbox the request addresses."""
         if gateway and not self._fault("no-auth"):
             rejection = auth.check_credentials(
-                request.headers, self.settings, any_token=self._fault("any-token-accepted")
+                request.headers,
+                self.settings,
+                any_token=self._fault("any-token-accepted"),
+                issued=self.issued,
             )
             if rejection is not None:
                 raise GatewayRejected(rejection)

@@ -4,14 +4,17 @@
 condition                                 status  error_code   message
 ========================================  ======  ===========  ==================================
 no ``Authorization: Bearer`` token        403     403010       Oauth token is missing.
-a token that is not the configured one    401     401013       Oauth token is not valid
+a token the token endpoint issued that    401     401013       Oauth token is expired
+has expired
+any other token but the configured one    401     401013       Oauth token is not valid
 no ``x-api-key``                          403     403000       Api Key is required
 a wrong ``x-api-key``                     403     403003       Api Key is invalid
 no ``x-gw-ims-org-id``                    400     400003       Missing header x-gw-ims-org-id
 an org other than the configured one      403     403025       Profile is not valid
 ========================================  ======  ===========  ==================================
 
-These answers are ``{"error_code": ..., "message": ...}`` bodies, as the platform's gateway sends them.
+These answers are ``{"error_code": ..., "message": ...}`` bodies, as the platform's gateway sends them. The
+tokens the token endpoint (:mod:`.ims`) issued are good until they expire, next to the configured one.
 The sandbox comes last: without ``x-sandbox-name`` the default sandbox is used; an unknown name is refused
 with a 403 problem body (raised by the app, which owns problem bodies).
 """
@@ -22,6 +25,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from conformance.reference.ims import TokenIssuer
 from conformance.reference.settings import Sandbox, ServerSettings
 
 
@@ -39,6 +43,7 @@ class Rejection:
 
 TOKEN_MISSING = Rejection(403, "403010", "Oauth token is missing.")
 TOKEN_INVALID = Rejection(401, "401013", "Oauth token is not valid")
+TOKEN_EXPIRED = Rejection(401, "401013", "Oauth token is expired")
 API_KEY_MISSING = Rejection(403, "403000", "Api Key is required")
 API_KEY_INVALID = Rejection(403, "403003", "Api Key is invalid")
 ORG_MISSING = Rejection(400, "400003", "Missing header x-gw-ims-org-id")
@@ -46,14 +51,23 @@ ORG_INVALID = Rejection(403, "403025", "Profile is not valid")
 
 
 def check_credentials(
-    headers: Mapping[str, str], settings: ServerSettings, *, any_token: bool = False
+    headers: Mapping[str, str],
+    settings: ServerSettings,
+    *,
+    any_token: bool = False,
+    issued: TokenIssuer | None = None,
 ) -> Rejection | None:
-    """The first gateway rule the request breaks, or None when it passes (``any_token``: fault switch)."""
+    """The first gateway rule the request breaks, or None when it passes (``any_token``: fault switch;
+    ``issued``: the tokens of the token endpoint)."""
     token = bearer_token(headers.get("authorization"))
     if token is None:
         return TOKEN_MISSING
     if not any_token and not _same(token, settings.access_token):
-        return TOKEN_INVALID
+        state = None if issued is None else issued.state(token)
+        if state == "expired":
+            return TOKEN_EXPIRED
+        if state != "valid":
+            return TOKEN_INVALID
     api_key = headers.get("x-api-key")
     if api_key is None:
         return API_KEY_MISSING

@@ -5,6 +5,10 @@
 one line on stdout, ``listening on http://127.0.0.1:PORT``; a separate process can be killed with SIGKILL,
 which is how durability is tested.
 
+With an IMS port (``--ims-port``, ``ims_port``) the same server also listens there, and serves only the
+token endpoint of :mod:`.ims` on it: a request is routed by the port it came in on. ``serve`` then reports a
+second line, ``ims token endpoint http://127.0.0.1:PORT/ims/token/v3``, right after the first.
+
 With ``access_log`` on, ``serve`` writes one line per request on stderr, when its answer starts, in
 :data:`ACCESS_LOG_FORMAT` (the request line is the one the client sent: path and query as they came)::
 
@@ -37,9 +41,12 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from conformance.reference.app import create_app
 from conformance.reference.faults import RAW_BODY_HEADER
+from conformance.reference.ims import TOKEN_PATH, create_ims_app
 from conformance.reference.settings import ServerSettings
 
 READY_PREFIX = "listening on "
+#: the second line on stdout, with an IMS port: the URL of the token endpoint follows
+IMS_READY_PREFIX = "ims token endpoint "
 
 #: One access-log line: client address and port, the request line, the status code.
 ACCESS_LOG_FORMAT = '{client} - "{method} {target} HTTP/{http_version}" {status}'
@@ -50,24 +57,41 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
+    ims_port: int | None = None,
     on_ready: Callable[[str], None] | None = None,
+    on_ims_ready: Callable[[str], None] | None = None,
     access_log: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> None:
     """Serve until SIGINT or SIGTERM. ``port`` 0 picks a free port; ``on_ready`` gets the base URL once
-    the server accepts requests. Logs go to stderr."""
+    the server accepts requests. With ``ims_port`` (0: a free one) the token endpoint listens there too, and
+    ``on_ims_ready`` gets its URL right after ``on_ready``. Logs go to stderr."""
     sock = _bind(host, port)
+    try:
+        ims_sock = None if ims_port is None else _bind(host, ims_port)
+    except OSError:
+        sock.close()
+        raise
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
     log_config["formatters"]["access"] = {"()": AccessLineFormatter}
+
+    def ready() -> None:
+        if on_ready is not None:
+            on_ready(_base_url(sock))
+        if ims_sock is not None and on_ims_ready is not None:
+            on_ims_ready(_token_url(ims_sock))
+
     server = _Server(
-        _config(settings, clock, log_config=log_config, access_log=access_log),
-        on_ready=None if on_ready is None else (lambda: on_ready(_base_url(sock))),
+        _config(settings, clock, log_config=log_config, access_log=access_log, ims_socket=ims_sock),
+        on_ready=ready,
     )
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock] if ims_sock is None else [sock, ims_sock])
     finally:
         sock.close()
+        if ims_sock is not None:
+            ims_sock.close()
 
 
 @dataclass
@@ -78,12 +102,17 @@ class ThreadedServer:
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _socket: socket.socket = field(repr=False)
+    #: the URL of the token endpoint (``ims_port`` given), else None
+    ims_token_url: str | None = None
+    _ims_socket: socket.socket | None = field(default=None, repr=False)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread (idempotent)."""
         self._server.should_exit = True
         self._thread.join(timeout)
         self._socket.close()
+        if self._ims_socket is not None:
+            self._ims_socket.close()
 
     def __enter__(self) -> ThreadedServer:
         return self
@@ -97,25 +126,39 @@ def start_in_thread(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
+    ims_port: int | None = None,
     clock: Callable[[], float] = time.time,
     startup_timeout: float = 10.0,
 ) -> ThreadedServer:
-    """Start serving in a daemon thread (a free port by default); returns once requests are accepted."""
+    """Start serving in a daemon thread (a free port by default; with ``ims_port``, 0 for a free one, the
+    token endpoint too); returns once requests are accepted."""
     sock = _bind(host, port)
+    ims_sock = None if ims_port is None else _bind(host, ims_port)
+    sockets = [sock] if ims_sock is None else [sock, ims_sock]
     ready = threading.Event()
     # log_config=None leaves the logging of the hosting process alone.
-    server = _Server(_config(settings, clock, log_config=None, access_log=False), on_ready=ready.set)
+    server = _Server(
+        _config(settings, clock, log_config=None, access_log=False, ims_socket=ims_sock), on_ready=ready.set
+    )
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="segjobs-reference", daemon=True
+        target=server.run, kwargs={"sockets": sockets}, name="segjobs-reference", daemon=True
     )
     thread.start()
     deadline = time.monotonic() + startup_timeout
     while not ready.wait(0.01):
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
-            sock.close()
+            for bound in sockets:
+                bound.close()
             raise RuntimeError("the reference server did not start")
-    return ThreadedServer(base_url=_base_url(sock), _server=server, _thread=thread, _socket=sock)
+    return ThreadedServer(
+        base_url=_base_url(sock),
+        _server=server,
+        _thread=thread,
+        _socket=sock,
+        ims_token_url=None if ims_sock is None else _token_url(ims_sock),
+        _ims_socket=ims_sock,
+    )
 
 
 @dataclass
@@ -126,6 +169,8 @@ class ServerProcess:
     process: subprocess.Popen[str] = field(repr=False)
     log_path: Path = field(repr=False)
     _final_log: str | None = field(default=None, repr=False)
+    #: the URL of the token endpoint (started with ``--ims-port``), else None
+    ims_token_url: str | None = None
 
     @property
     def pid(self) -> int:
@@ -179,7 +224,8 @@ def start_subprocess(
     env: Mapping[str, str] | None = None,
     startup_timeout: float = 20.0,
 ) -> ServerProcess:
-    """Run ``python -m conformance.reference --port 0 *args`` and wait until it listens.
+    """Run ``python -m conformance.reference --port 0 *args`` and wait until it listens (with
+    ``--ims-port`` in ``args``, until its token endpoint does too: ``ims_token_url``).
 
     ``env`` replaces the environment (default: this process's), so ``SEGJOBS_*`` variables pass through.
     The server's stderr goes to a temporary log file, read with ``ServerProcess.log()`` and removed once
@@ -201,13 +247,24 @@ def start_subprocess(
             env=environment,
         )
     assert process.stdout is not None
-    line = _read_line(process.stdout, startup_timeout)
-    if line is None or not line.startswith(READY_PREFIX):
-        process.kill()
-        process.wait()
-        log = log_path.read_text(encoding="utf-8", errors="replace")
-        raise RuntimeError(f"the reference server did not start (first line {line!r}); its log:\n{log}")
-    return ServerProcess(base_url=line[len(READY_PREFIX) :].strip(), process=process, log_path=log_path)
+    expected = [READY_PREFIX] + ([IMS_READY_PREFIX] if "--ims-port" in args else [])
+    lines: list[str] = []
+    for prefix in expected:
+        line = _read_line(process.stdout, startup_timeout)
+        if line is None or not line.startswith(prefix):
+            process.kill()
+            process.wait()
+            log = log_path.read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(
+                f"the reference server did not start (line {line!r}, expected {prefix!r}...); its log:\n{log}"
+            )
+        lines.append(line[len(prefix) :].strip())
+    return ServerProcess(
+        base_url=lines[0],
+        process=process,
+        log_path=log_path,
+        ims_token_url=lines[1] if len(lines) > 1 else None,
+    )
 
 
 # -- internals -------------------------------------------------------------------------------------------
@@ -281,16 +338,36 @@ class _RawBodyTransport:
         self._transport.write(data)
 
 
+class _ByPort:
+    """The ASGI app of a server with a token endpoint: a request that came in on the IMS socket's port goes
+    to the token endpoint, anything else (the lifespan too) to the API, which shares its issued tokens."""
+
+    def __init__(self, api: Any, ims: Any, ims_port: int) -> None:
+        self.api, self.ims, self.ims_port = api, ims, ims_port
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        server = scope.get("server") or (None, None)
+        if scope["type"] == "http" and server[1] == self.ims_port:
+            await self.ims(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
 def _config(
     settings: ServerSettings,
     clock: Callable[[], float],
     *,
     log_config: dict[str, Any] | None,
     access_log: bool,
+    ims_socket: socket.socket | None = None,
 ) -> uvicorn.Config:
     http: Any = _BodyOn204Protocol if "cancel-204-body" in settings.faults else "h11"
+    app: Any = create_app(settings, clock=clock)
+    if ims_socket is not None:
+        ims_port = cast(tuple[str, int], ims_socket.getsockname()[:2])[1]
+        app = _ByPort(app, create_ims_app(settings, app.state.issued), ims_port)
     return _Config(
-        create_app(settings, clock=clock),
+        app,
         http=http,
         ws="none",
         lifespan="on",
@@ -321,6 +398,10 @@ def _bind(host: str, port: int) -> socket.socket:
 def _base_url(sock: socket.socket) -> str:
     host, port = cast(tuple[str, int], sock.getsockname()[:2])
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _token_url(sock: socket.socket) -> str:
+    return _base_url(sock) + TOKEN_PATH
 
 
 def _read_line(stream: IO[str], timeout: float) -> str | None:

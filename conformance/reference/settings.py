@@ -2,11 +2,14 @@
 
 The credentials, the org, the sandboxes and the known segment definitions come from the same ``SEGJOBS_*``
 variables the suite reads, with the same local defaults, so ``serve`` and ``run`` agree when given the same
-environment (or none). The remaining fields choose between behaviours the API doc leaves open ("variants",
-all conformant), switch on deliberate faults (see :mod:`conformance.reference.faults`), and crowd the
-sandboxes the way a shared one is crowded: ``preload`` old finished jobs in each sandbox at start-up (see
-:mod:`conformance.reference.preload`) and, with ``background_create_seconds``, another client creating jobs
-for the server's whole life (see :mod:`conformance.reference.background`).
+environment (or none): the OAuth client the token endpoint (:mod:`.ims`, ``serve --ims-port``) issues tokens
+for is ``SEGJOBS_CLIENT_ID`` and ``SEGJOBS_CLIENT_SECRET``, and the client id is the API key when
+``SEGJOBS_API_KEY`` is unset, as the suite takes it. The remaining fields choose between behaviours the
+API doc leaves open ("variants", all conformant), switch on deliberate faults (see
+:mod:`conformance.reference.faults`), and crowd the sandboxes the way a shared one is crowded: ``preload``
+old finished jobs in each sandbox at start-up (see :mod:`conformance.reference.preload`) and, with
+``background_create_seconds``, another client creating jobs for the server's whole life (see
+:mod:`conformance.reference.background`).
 
 The variants use the latitude the doc (and HTTP) leave a server, each off by default:
 
@@ -44,6 +47,10 @@ DEFAULT_SEGMENT_IDS = (
     "ca763983-5572-4ea4-809c-b7dff7e0d79b",
 )
 DEFAULT_FAILING_SEGMENT_ID = "9a1fa11e-d000-4bad-8000-00000000fa11"
+DEFAULT_IMS_CLIENT_ID = "segjobs-local-client"
+DEFAULT_IMS_CLIENT_SECRET = "segjobs-local-secret"  # noqa: S105 (a documented local default, not a secret)
+#: How long a token of the token endpoint is good for, in seconds (the platform's: a day).
+DEFAULT_IMS_TOKEN_LIFETIME = 300
 DEFAULT_JOB_SECONDS = 1.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 #: How long an idle keep-alive connection stays open without ``idle_close_seconds`` (uvicorn's default).
@@ -53,6 +60,8 @@ DEFAULT_KEEP_ALIVE_SECONDS = 5.0
 ENVIRONMENT: Mapping[str, str] = {
     "SEGJOBS_ACCESS_TOKEN": DEFAULT_ACCESS_TOKEN,
     "SEGJOBS_API_KEY": DEFAULT_API_KEY,
+    "SEGJOBS_CLIENT_ID": DEFAULT_IMS_CLIENT_ID,
+    "SEGJOBS_CLIENT_SECRET": DEFAULT_IMS_CLIENT_SECRET,
     "SEGJOBS_IMS_ORG": DEFAULT_IMS_ORG,
     "SEGJOBS_SANDBOX_NAME": DEFAULT_SANDBOX_NAME,
     "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX_NAME,
@@ -121,6 +130,11 @@ class ServerSettings:
     segment_ids: tuple[str, ...] = DEFAULT_SEGMENT_IDS
     #: A segment definition that exists but whose jobs end FAILED.
     failing_segment_id: str = DEFAULT_FAILING_SEGMENT_ID
+    #: The OAuth client the token endpoint (``serve --ims-port``) issues tokens for.
+    ims_client_id: str = DEFAULT_IMS_CLIENT_ID
+    ims_client_secret: str = DEFAULT_IMS_CLIENT_SECRET
+    #: How long a token it issues is good for, in whole seconds (its ``expires_in``).
+    ims_token_lifetime: int = DEFAULT_IMS_TOKEN_LIFETIME
     #: How long a job runs from creation to its end, in seconds.
     job_seconds: float = DEFAULT_JOB_SECONDS
     #: The SQLite file; ``":memory:"`` keeps the jobs in memory (tests only: nothing survives).
@@ -176,7 +190,15 @@ class ServerSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("access_token", "api_key", "ims_org", "failing_segment_id", "db_path"):
+        for name in (
+            "access_token",
+            "api_key",
+            "ims_org",
+            "failing_segment_id",
+            "db_path",
+            "ims_client_id",
+            "ims_client_secret",
+        ):
             if not getattr(self, name):
                 problems.append(f"{name} must not be empty")
         if not self.sandboxes:
@@ -188,6 +210,9 @@ class ServerSettings:
             problems.append("at least one segment definition id is required")
         if self.failing_segment_id in self.segment_ids:
             problems.append(f"the failing segment id {self.failing_segment_id!r} is also a succeeding one")
+        lifetime = self.ims_token_lifetime
+        if not (isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime >= 1):
+            problems.append(f"ims_token_lifetime must be an integer >= 1 (seconds), got {lifetime!r}")
         if not self.job_seconds > 0:
             problems.append(f"job_seconds must be > 0, got {self.job_seconds!r}")
         if self.bulk_unknown not in BULK_UNKNOWN_CHOICES:
@@ -241,9 +266,13 @@ class ServerSettings:
         org = read("SEGJOBS_IMS_ORG")
         sandbox_names = (read("SEGJOBS_SANDBOX_NAME"), read("SEGJOBS_SECOND_SANDBOX_NAME"))
         segment_ids = tuple(part.strip() for part in read("SEGJOBS_SEGMENT_IDS").split(",") if part.strip())
+        client_id = read("SEGJOBS_CLIENT_ID")
+        api_key = env.get("SEGJOBS_API_KEY", "").strip() or env.get("SEGJOBS_CLIENT_ID", "").strip()
         return cls(
             access_token=read("SEGJOBS_ACCESS_TOKEN"),
-            api_key=read("SEGJOBS_API_KEY"),
+            api_key=api_key or DEFAULT_API_KEY,
+            ims_client_id=client_id,
+            ims_client_secret=read("SEGJOBS_CLIENT_SECRET"),
             ims_org=org,
             sandboxes=make_sandboxes(org, sandbox_names),
             segment_ids=segment_ids,
@@ -271,6 +300,8 @@ class ServerSettings:
         lines = [
             f"access token   {mask(self.access_token)}",
             f"api key        {mask(self.api_key)}",
+            f"oauth client   {mask(self.ims_client_id)}, secret {mask(self.ims_client_secret)}",
+            f"oauth tokens   good for {self.ims_token_lifetime} s (served with --ims-port)",
             f"ims org        {self.ims_org}",
             "sandboxes      "
             + ", ".join(f"{s.name} ({s.type}{', default' if s.default else ''})" for s in self.sandboxes),
@@ -355,5 +386,5 @@ def _is_number(value: object) -> bool:
 
 def mask(secret: str) -> str:
     """A secret as it may be printed: never its value, only whether it is the local default."""
-    defaults = (DEFAULT_ACCESS_TOKEN, DEFAULT_API_KEY)
+    defaults = (DEFAULT_ACCESS_TOKEN, DEFAULT_API_KEY, DEFAULT_IMS_CLIENT_ID, DEFAULT_IMS_CLIENT_SECRET)
     return "****** (local default)" if secret in defaults else "****** (from the environment)"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance._options import OPTIONS
 from conformance._redact import Redactor
 from conformance.reporting import _masking
 from conformance.reporting.html import render_html
@@ -19,8 +20,9 @@ JUNIT_FILE = "junit.xml"
 HTML_FILE = "report.html"
 SUMMARY_FILE = "summary.md"
 
-#: Environment variables whose values are secrets to mask when reports are rebuilt outside a run.
-SECRET_VARIABLES = ("SEGJOBS_ACCESS_TOKEN", "SEGJOBS_API_KEY")
+#: Environment variables whose values are secrets to mask when reports are rebuilt outside a run (the
+#: access token, the API key, the OAuth client secret: the secrets of the options table).
+SECRET_VARIABLES = tuple(o.env for o in OPTIONS if o.secret and o.env is not None)
 
 _RENDERERS: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
     (JUNIT_FILE, render_junit),
@@ -65,7 +67,7 @@ def write_reports(
 
 
 def environment_redactor(environ: Mapping[str, str] | None = None) -> Redactor:
-    """A redactor for the secrets set in the environment (the access token and the API key)."""
+    """A redactor for the secrets set in the environment (:data:`SECRET_VARIABLES`)."""
     env = os.environ if environ is None else environ
     return Redactor.of(env.get(name) for name in SECRET_VARIABLES)
 
@@ -73,7 +75,8 @@ def environment_redactor(environ: Mapping[str, str] | None = None) -> Redactor:
 def rebuild(results_path: Path, report_dir: Path | None = None) -> list[Path]:
     """Reads ``results.json`` and writes the three reports (next to it unless ``report_dir`` is given).
 
-    The secrets set in the environment (``SEGJOBS_ACCESS_TOKEN``, ``SEGJOBS_API_KEY``) are masked too.
+    The secrets set in the environment (``SEGJOBS_ACCESS_TOKEN``, ``SEGJOBS_API_KEY``,
+    ``SEGJOBS_CLIENT_SECRET``) are masked too.
     Raises :class:`ValueError` when the file is not a JSON object, :class:`OSError` when it cannot be read.
     """
     results_path = Path(results_path)

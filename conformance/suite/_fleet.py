@@ -171,6 +171,8 @@ class Fleet:
             tracked.cancel_requested = True
         path = f"{JOBS_PATH}/{_wire_segment(job_id)}"
         headers = self.settings.auth_headers()
+        if self.api.token_source is not None:  # a token minted during the run: the current one
+            self.api.token_source.authorize(headers)
         sent = self.jobs.clock()
         try:
             result = _wire.request_then_follow(

@@ -11,13 +11,18 @@ from typing import Any
 
 import pytest
 import yaml
-from selftest import run_suite
+from selftest import SuiteRun, run_suite
 
 from conformance._options import OPTIONS
 from conformance._spec import load_requirements
+from conformance.reference.ims import TOKEN_PATH, TOKEN_PREFIX
 
 TOKEN = "tok-PLANTED-5f0c1e"
 API_KEY = "key-PLANTED-91ab77"
+CLIENT_ID = "cid-PLANTED-3b9e20"
+CLIENT_SECRET = "sec-PLANTED-c41f07"
+#: OAuth client credentials alone: the run mints its token (the client id is also the API key)
+CLIENT = {"SEGJOBS_CLIENT_ID": CLIENT_ID, "SEGJOBS_CLIENT_SECRET": CLIENT_SECRET}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -125,20 +130,73 @@ def test_a_planted_fault_exits_1_and_names_the_requirement(tmp_path: Path, refer
     assert failure["curl"].startswith("curl -X GET ")
 
 
+def outputs_of(run: SuiteRun, tmp_path: Path) -> dict[str, str]:
+    """Everything a run wrote: its stdout and stderr, and every file of its report dir."""
+    outputs = {"stdout": run.stdout, "stderr": run.stderr}
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file():
+            outputs[str(path)] = path.read_text(errors="replace")
+    return outputs
+
+
 def test_no_secret_reaches_any_output(tmp_path: Path, reference_server: Any) -> None:
     secrets = {"SEGJOBS_ACCESS_TOKEN": TOKEN, "SEGJOBS_API_KEY": API_KEY}
     server = reference_server(["--fault", "unknown-id-500"], env=secrets)
     run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url, env=secrets)
     assert run.returncode == 1, run.stdout + run.stderr
-    outputs = {"stdout": run.stdout, "stderr": run.stderr}
-    for path in (tmp_path / "reports").rglob("*"):
-        if path.is_file():
-            outputs[str(path)] = path.read_text(errors="replace")
+    outputs = outputs_of(run, tmp_path)
     assert len(outputs) >= 6
     assert any("curl -X" in text for text in outputs.values())
     for name, text in outputs.items():
         for secret in secrets.values():
             assert secret not in text, f"{secret} leaked into {name}"
+
+
+def test_client_credentials_alone_mint_refresh_and_leak_nothing(
+    tmp_path: Path, reference_server: Any
+) -> None:
+    """A run longer than a token's life (3 s) mints, refreshes, is conformant, and no output holds the
+    client secret or a token (every token of the reference starts with TOKEN_PREFIX)."""
+    ims = ["--ims-port", "0", "--ims-token-lifetime", "3", "--job-seconds", "3", "--access-log"]
+    server = reference_server(ims, env=CLIENT)
+    assert server.ims_token_url is not None
+    env = {**CLIENT, "SEGJOBS_IMS_TOKEN_URL": server.ims_token_url}
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None and run.results["verdict"] == "conformant"
+    minted = run.results["stats"]["tokens_minted"]
+    assert minted >= 2, f"no refresh in a run of {run.results['duration_s']:.1f} s"
+    server.stop()
+    token_requests = [
+        line for line in server.log().splitlines() if f'"POST {TOKEN_PATH} HTTP/1.1" 200' in line
+    ]
+    assert len(token_requests) == minted
+    outputs = outputs_of(run, tmp_path)
+    assert len(outputs) >= 6  # stdout, stderr and the four reports
+    for name, text in outputs.items():
+        for secret in (CLIENT_SECRET, CLIENT_ID, TOKEN_PREFIX):
+            assert secret not in text, f"{secret} leaked into {name}"
+
+
+def test_the_embedded_server_issues_the_tokens_of_client_credentials(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--profile", "quick", "--select", "SJ-AUTH", env=CLIENT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results is not None and run.results["stats"]["tokens_minted"] >= 1
+    for name, text in outputs_of(run, tmp_path).items():
+        for secret in (CLIENT_SECRET, CLIENT_ID, TOKEN_PREFIX):
+            assert secret not in text, f"{secret} leaked into {name}"
+
+
+def test_a_bad_client_secret_exits_2_naming_the_variable(tmp_path: Path, reference_server: Any) -> None:
+    server = reference_server(["--ims-port", "0"], env={**CLIENT, "SEGJOBS_CLIENT_SECRET": "the-real-secret"})
+    assert server.ims_token_url is not None
+    env = {**CLIENT, "SEGJOBS_IMS_TOKEN_URL": server.ims_token_url}
+    run = run_suite(tmp_path, "--profile", "quick", "--base-url", server.base_url, env=env)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "refused the client credentials (HTTP 401 invalid_client" in run.stdout
+    assert "check SEGJOBS_CLIENT_ID and SEGJOBS_CLIENT_SECRET" in run.stdout
+    for name, text in outputs_of(run, tmp_path).items():
+        assert CLIENT_SECRET not in text, f"the secret leaked into {name}"
 
 
 @pytest.mark.slow
@@ -232,7 +290,8 @@ def test_run_help_lists_every_variable_credentials_first_and_the_exit_codes() ->
     missing = [v for v in variables if f"  {v} " not in proc.stdout]
     assert not missing, f"run --help does not list {missing}"
     first_other = min(proc.stdout.index(f"  {o.env} ") for o in OPTIONS if o.env and not o.credential)
-    for name in ("SEGJOBS_ACCESS_TOKEN", "SEGJOBS_API_KEY", "SEGJOBS_IMS_ORG", "SEGJOBS_SANDBOX_NAME"):
+    credentials = ("SEGJOBS_ACCESS_TOKEN", "SEGJOBS_API_KEY", "SEGJOBS_CLIENT_ID", "SEGJOBS_CLIENT_SECRET")
+    for name in (*credentials, "SEGJOBS_IMS_ORG", "SEGJOBS_SANDBOX_NAME"):
         assert proc.stdout.index(f"  {name} ") < first_other
     for flag in ("--base-url URL", "--profile NAME", "--report-dir DIR", "--job-seconds S", "--config FILE"):
         assert flag in proc.stdout

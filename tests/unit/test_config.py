@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from conformance._config import DEFAULT_SEGMENT_IDS, ConfigError, for_embedded, load_settings
+from conformance._config import (
+    DEFAULT_IMS_TOKEN_URL,
+    DEFAULT_SCOPES,
+    DEFAULT_SEGMENT_IDS,
+    ConfigError,
+    for_embedded,
+    load_settings,
+)
 
 
 def test_defaults_without_any_environment() -> None:
@@ -139,3 +146,46 @@ def test_the_config_file_may_come_from_its_variable(tmp_path: Path) -> None:
     cfg.write_text("[segjobs]\nmax_jobs = 12\nread_only = true\n")
     settings = load_settings({"max_jobs": "3"}, {"SEGJOBS_CONFIG": str(cfg)})
     assert settings.max_jobs == 3 and settings.read_only is True
+
+
+# -- OAuth client credentials ------------------------------------------------------------------------
+def test_client_credentials_mint_unless_an_access_token_is_given() -> None:
+    pair = {"SEGJOBS_CLIENT_ID": "cid-7", "SEGJOBS_CLIENT_SECRET": "sec-SECRET-7"}
+    settings = load_settings({}, pair)
+    assert settings.mints_token
+    assert settings.scopes == DEFAULT_SCOPES and settings.ims_token_url == DEFAULT_IMS_TOKEN_URL
+    assert settings.api_key == "cid-7" and "the OAuth client id is the API key" in settings.sources["api_key"]
+    assert "sec-SECRET-7" not in settings.redactor.text("x sec-SECRET-7 y")
+    assert not load_settings({}, {**pair, "SEGJOBS_ACCESS_TOKEN": "tok-given"}).mints_token
+    assert load_settings({}, {**pair, "SEGJOBS_API_KEY": "key-given"}).api_key == "key-given"
+    assert not load_settings({}, {}).mints_token
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        (
+            {"SEGJOBS_CLIENT_ID": "cid-7"},
+            "invalid client_id 'cid-7' (from environment variable "
+            "SEGJOBS_CLIENT_ID): expected SEGJOBS_CLIENT_SECRET as well",
+        ),
+        (
+            {"SEGJOBS_CLIENT_SECRET": "sec-SECRET-7"},
+            "invalid client_secret *** (from environment variable "
+            "SEGJOBS_CLIENT_SECRET): expected SEGJOBS_CLIENT_ID as well",
+        ),
+        ({"SEGJOBS_IMS_TOKEN_URL": "http://ims.example/ims/token/v3"}, "plain http only on loopback"),
+        ({"SEGJOBS_IMS_TOKEN_URL": "ims.example/token"}, "invalid ims_token_url"),
+        ({"SEGJOBS_SCOPES": " , "}, "a comma-separated list of scopes"),
+    ],
+)
+def test_half_or_bad_client_credentials_are_configuration_errors(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, env)
+    assert needle in str(info.value)
+    assert "SECRET-7" not in str(info.value)
+
+
+def test_a_loopback_token_url_may_be_plain_http() -> None:
+    url = "http://127.0.0.1:8081/ims/token/v3"
+    assert load_settings({}, {"SEGJOBS_IMS_TOKEN_URL": url}).ims_token_url == url

@@ -21,8 +21,12 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "base_url": ("http://127.0.0.1:9/api/", "http://127.0.0.1:9/api"),
     "access_token": ("tok-sample", "tok-sample"),
     "api_key": ("key-sample", "key-sample"),
+    "client_id": ("client-sample", "client-sample"),
+    "client_secret": ("secret-sample", "secret-sample"),
     "ims_org": ("SAMPLE@AdobeOrg", "SAMPLE@AdobeOrg"),
     "sandbox": ("stage", "stage"),
+    "scopes": ("openid, AdobeID", ("openid", "AdobeID")),
+    "ims_token_url": ("https://ims.example/ims/token/v3", "https://ims.example/ims/token/v3"),
     "second_sandbox": ("other", "other"),
     "segment_ids": ("seg-a, seg-b", ("seg-a", "seg-b")),
     "failing_segment_id": ("seg-failing", "seg-failing"),
@@ -44,6 +48,11 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "retry_budget": ("0", 0.0),
     "max_response_bytes": ("2048", 2048),
     "secret_headers": ("x-a, x-b", ("x-a", "x-b")),
+}
+#: settings that are valid only with another one: that one's value, given the same way
+COMPANIONS: dict[str, tuple[str, str]] = {
+    "client_id": ("client_secret", "secret-sample"),
+    "client_secret": ("client_id", "client-sample"),
 }
 
 
@@ -116,7 +125,7 @@ def test_shown_defaults_agree_with_the_settings_defaults() -> None:
 
 def test_secrets_have_no_flag_and_are_refused_as_one() -> None:
     secrets = [o for o in OPTIONS if o.secret]
-    assert {o.name for o in secrets} == {"access_token", "api_key"}
+    assert {o.name for o in secrets} == {"access_token", "api_key", "client_secret"}
     for entry in secrets:
         assert entry.flag is None and entry.pytest is None
         assert entry.env is not None and entry.key is not None
@@ -130,7 +139,11 @@ def test_secrets_have_no_flag_and_are_refused_as_one() -> None:
 @pytest.mark.parametrize("entry", [o for o in SETTINGS if o.env], ids=lambda o: o.env)
 def test_each_variable_reaches_its_setting(entry: Option) -> None:
     raw, expected = SAMPLES[entry.name]
-    settings = load_settings({}, {entry.env: raw})
+    environ = {entry.env: raw}
+    if entry.name in COMPANIONS:
+        other, value = COMPANIONS[entry.name]
+        environ[str(_options.option(other).env)] = value
+    settings = load_settings({}, environ)
     assert getattr(settings, entry.name) == expected
     assert settings.sources[entry.name] == f"environment variable {entry.env}"
 
@@ -139,7 +152,11 @@ def test_each_variable_reaches_its_setting(entry: Option) -> None:
 def test_each_file_key_reaches_its_setting(entry: Option, tmp_path: Path) -> None:
     raw, expected = SAMPLES[entry.name]
     config = tmp_path / "segjobs.toml"
-    config.write_text(f"[segjobs]\n{entry.key} = {toml_literal(raw)}\n")
+    companion = ""
+    if entry.name in COMPANIONS:
+        other, value = COMPANIONS[entry.name]
+        companion = f"{_options.option(other).key} = {toml_literal(value)}\n"
+    config.write_text(f"[segjobs]\n{entry.key} = {toml_literal(raw)}\n{companion}")
     settings = load_settings({}, {}, config)
     assert getattr(settings, entry.name) == expected
     assert settings.sources[entry.name] == f"config file {config} key '{entry.key}'"

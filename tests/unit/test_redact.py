@@ -34,3 +34,15 @@ def test_masks_the_escaped_forms_of_a_secret() -> None:
     ]
     for form in forms:
         assert r.text(f"before {form} after") == f"before {MASK} after", form
+
+
+def test_a_learned_secret_is_masked_by_every_redactor_made_before_or_after() -> None:
+    before = Redactor.of(["static-secret"])
+    Redactor.learn("learned-TOKEN-<&>-0c1d")
+    after = Redactor()
+    for redactor in (before, after):
+        assert redactor.text("a learned-TOKEN-<&>-0c1d b") == f"a {MASK} b"
+        assert redactor.text("learned-TOKEN-&lt;&amp;&gt;-0c1d") == MASK  # escaped forms too
+    assert before.text("static-secret") == MASK and after.text("static-secret") == "static-secret"
+    Redactor.learn("ab")  # too short to be a secret: ignored
+    assert after.text("abc") == "abc"
