@@ -13,7 +13,7 @@ What real HTTP allows, the client takes as it comes:
   :class:`ProtocolViolation`.
 - **links** are resolved per RFC 3986 against the page they came from (:meth:`ApiClient.link_url`).
 
-Exceptions (all carry the :class:`Exchange` they came from, with secrets masked)::
+Exceptions (:mod:`conformance._exchange`; all carry the :class:`Exchange` they came from, secrets masked)::
 
     TransportError            the target did not give a usable HTTP answer
     ├── TargetTimeout         no answer within the connect/read timeout          -> SJ-HTTP-006
@@ -26,9 +26,19 @@ Exceptions (all carry the :class:`Exchange` they came from, with secrets masked)
 
 from __future__ import annotations
 
-import datetime as dt
+__all__ = [
+    "ApiClient",
+    "ClosedInFlight",
+    "Exchange",
+    "Inconclusive",
+    "ProtocolViolation",
+    "Redirected",
+    "TargetTimeout",
+    "Throttled",
+    "TransportError",
+]
+
 import json
-import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +48,17 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from conformance._exchange import (
+    EXCERPT_BYTES,
+    ClosedInFlight,
+    Exchange,
+    Inconclusive,
+    ProtocolViolation,
+    Redirected,
+    TargetTimeout,
+    Throttled,
+    TransportError,
+)
 from conformance._ratelimit import RateLimiter
 from conformance._redact import Redactor
 from conformance._retry import LATER, RetryBudget
@@ -52,129 +73,6 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 #: the most times one request is sent again because kept-alive connections closed under it (each closed one
 #: leaves the pool, so the pool opens a fresh connection before this runs out)
 STALE_RESENDS = 8
-EXCERPT_BYTES = 2000
-#: headers about the body's encoding on the wire; an Exchange holds the decoded body
-_WIRE_ONLY_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and what came back (``status`` is None when nothing usable came back)."""
-
-    method: str
-    url: str
-    request_headers: tuple[tuple[str, str], ...]
-    request_body: bytes | None
-    status: int | None = None
-    response_headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    elapsed_s: float = 0.0
-    redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
-    #: when the request went out: nanoseconds since the epoch (``conformance._ratelimit.now_ns``); 0 unknown
-    started_ns: int = 0
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.response_headers:
-            if key.lower() == name.lower():
-                return value
-        return None
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def curl(self) -> str:
-        """A curl command that reproduces the request, secrets masked."""
-        r = self.redactor
-        parts = ["curl", "-X", self.method, shlex.quote(r.text(self.url))]
-        for name, value in self.request_headers:
-            if name.lower() in (
-                "host",
-                "content-length",
-                "accept-encoding",
-                "connection",
-                "user-agent",
-                "accept",
-            ):
-                continue
-            parts += ["-H", shlex.quote(f"{name}: {r.header_value(name, value)}")]
-        if self.request_body is not None:
-            parts += ["-d", shlex.quote(r.text(self.request_body.decode("utf-8", "replace")))]
-        return " ".join(parts)
-
-    def as_httpx(self) -> httpx.Response:
-        """The answer as an ``httpx.Response`` (for libraries that judge one, such as schemathesis' checks).
-        The body is the decoded one, so the headers that described its encoding on the wire are left out."""
-        request = httpx.Request(
-            self.method, self.url, headers=list(self.request_headers), content=self.request_body or b""
-        )
-        headers = [(k, v) for k, v in self.response_headers if k.lower() not in _WIRE_ONLY_HEADERS]
-        response = httpx.Response(self.status or 0, headers=headers, content=self.body, request=request)
-        response.elapsed = dt.timedelta(seconds=self.elapsed_s)
-        return response
-
-    @property
-    def request_line(self) -> str:
-        path = urlsplit(self.url)
-        target = path.path + (f"?{path.query}" if path.query else "")
-        body = ""
-        if self.request_body is not None:
-            body = "\n" + self.request_body[:EXCERPT_BYTES].decode("utf-8", "replace")
-        return self.redactor.text(f"{self.method} {target}{body}")
-
-    @property
-    def response_excerpt(self) -> str:
-        if self.status is None:
-            return "(no response)"
-        ctype = self.header("content-type") or "-"
-        text = self.body[:EXCERPT_BYTES].decode("utf-8", "replace")
-        more = f"\n... ({len(self.body)} bytes in all)" if len(self.body) > EXCERPT_BYTES else ""
-        return self.redactor.text(f"HTTP {self.status} ({ctype})\n{text}{more}")
-
-
-class TransportError(Exception):
-    """The target did not give a usable HTTP answer."""
-
-    requirement = "SJ-HTTP-004"
-
-    def __init__(self, message: str, exchange: Exchange) -> None:
-        super().__init__(exchange.redactor.text(message))
-        self.exchange = exchange
-
-
-class TargetTimeout(TransportError):
-    requirement = "SJ-HTTP-006"
-
-
-class ProtocolViolation(TransportError):
-    requirement = "SJ-HTTP-004"
-
-
-class Redirected(TransportError):
-    requirement = "SJ-HTTP-005"
-
-
-class Inconclusive(Exception):
-    """No answer to judge, in a way HTTP allows: the requirements in question are undecided, never failed."""
-
-    cause = "no answer to judge"
-
-    def __init__(self, message: str, exchange: Exchange) -> None:
-        super().__init__(exchange.redactor.text(message))
-        self.exchange = exchange
-
-
-class Throttled(Inconclusive):
-    """The target still answered 429 or 503 ("later") once the run's retry budget was spent."""
-
-    cause = "429/503 past the retry budget"
-
-
-class ClosedInFlight(Inconclusive):
-    """A kept-alive connection closed by the server took a request that cannot be sent again (a create that
-    was written): whether it was applied is unknown."""
-
-    cause = "connection closed under a create"
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Each :class:`Option` says how one setting is given: a flag of ``segjobs-conformance run``, an option of the
 pytest plugin (``--segjobs-*``), an environment variable, a key of the TOML config file; and how it is shown:
-metavar, default and meaning. Everything else is derived from :data:`OPTIONS`:
+metavar, default and meaning. Everything else is derived from :data:`OPTIONS`
+(:mod:`conformance._options_wiring`):
 
 - the options of ``segjobs-conformance run`` (:func:`add_run_options`) and the list of variables at the end
   of ``run --help`` (:func:`variables_epilog`);
@@ -31,16 +32,13 @@ Where each option lives:
 - ``run``'s ``-v`` and the arguments after ``--`` are pytest's own (its verbosity, anything else), so they
   live in :mod:`conformance.cli` and not here.
 
-This module imports nothing else of the package and knows neither argparse nor pytest: the ``add`` callables
-are ``ArgumentParser.add_argument`` or ``OptionGroup.addoption``.
+This module and its wiring import nothing else of the package and know neither argparse nor pytest: the
+``add`` callables are ``ArgumentParser.add_argument`` or ``OptionGroup.addoption``.
 """
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 PROFILES = ("quick", "standard", "full")
 
@@ -72,7 +70,7 @@ class Option:
         extra = [f"default: {self.default}"]
         if with_env and self.env:
             extra.append(f"env {self.env}")
-        return _plain(f"{self.meaning} ({'; '.join(extra)})").replace("%", "%%")
+        return plain(f"{self.meaning} ({'; '.join(extra)})").replace("%", "%%")
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -378,6 +376,11 @@ OPTIONS: tuple[Option, ...] = (
 SETTINGS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.setting)
 
 
+def plain(markdown: str) -> str:
+    """A meaning as plain text (no Markdown code marks)."""
+    return markdown.replace("`", "")
+
+
 def option(name: str) -> Option:
     """The table's entry of ``name``."""
     for entry in OPTIONS:
@@ -394,102 +397,7 @@ def pytest_option(name: str) -> str:
     return found
 
 
-def _plain(markdown: str) -> str:
-    return markdown.replace("`", "")
-
-
-def _kwargs(entry: Option) -> dict[str, Any]:
-    if entry.switch:
-        return {"action": "store_true", "default": None}
-    kwargs: dict[str, Any] = {"default": None, "metavar": entry.metavar}
-    if entry.choices is not None:
-        kwargs["choices"] = entry.choices
-    return kwargs
-
-
-# -- the two command lines -----------------------------------------------------------------------------
-def add_run_options(add: Callable[..., Any]) -> None:
-    """Adds the options of ``segjobs-conformance run`` (``add``: an ``ArgumentParser.add_argument``)."""
-    for entry in OPTIONS:
-        if entry.flag is not None:
-            add(entry.flag, dest=entry.name, help=entry.help_text(), **_kwargs(entry))
-
-
-def add_pytest_options(add: Callable[..., Any]) -> None:
-    """Adds the ``--segjobs-*`` options of the pytest plugin (``add``: an ``OptionGroup.addoption``)."""
-    for entry in OPTIONS:
-        if entry.pytest is not None:
-            add(entry.pytest, help=entry.help_text(), **_kwargs(entry))
-
-
-def pytest_flags(getoption: Callable[[str], Any]) -> dict[str, Any]:
-    """The settings given as pytest options, for ``load_settings`` (``None``: not given)."""
-    return {o.name: getoption(o.pytest) for o in SETTINGS if o.pytest is not None}
-
-
-def run_flags(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings given as flags of ``run`` (``values``: its parsed arguments), for ``load_settings``."""
-    return {o.name: values.get(o.name) for o in SETTINGS if o.flag is not None}
-
-
-def forwarded_to_pytest(values: Mapping[str, Any]) -> list[str]:
-    """``run``'s flags as the plugin's ``--segjobs-*`` options (``values``: its parsed arguments)."""
-    args: list[str] = []
-    for entry in OPTIONS:
-        if entry.flag is None or entry.pytest is None:
-            continue
-        value = values.get(entry.name)
-        if entry.switch and value:
-            args.append(entry.pytest)
-        elif not entry.switch and value is not None:
-            args += [entry.pytest, str(value)]
-    return args
-
-
-# -- documentation -------------------------------------------------------------------------------------
-def variables(*, credentials: bool) -> Iterator[Option]:
-    """The entries with an environment variable: the credentials, or all the others, in table order."""
-    return (o for o in OPTIONS if o.env is not None and o.credential == credentials)
-
-
-def variables_epilog(width: int = 100) -> str:
-    """The list of every variable at the end of ``run --help``, the credentials first."""
-
-    def lines(entries: Iterator[Option]) -> list[str]:
-        out = []
-        for entry in entries:
-            assert entry.env is not None
-            also = f"; or {entry.flag}" if entry.flag else ""
-            text = f"{entry.env:<28} {_plain(entry.meaning)} (default: {_plain(entry.default)}{also})"
-            out += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent=" " * 31)
-        return out
-
-    return "\n".join(
-        [
-            "credentials a real target needs (from the environment or the config file, never a flag):",
-            *lines(variables(credentials=True)),
-            "other variables (a flag given wins over its variable, the variable over the config file):",
-            *lines(variables(credentials=False)),
-        ]
-    )
-
-
-def readme_table() -> str:
-    """README.md's options table (flag | variable / file key | default | meaning), in table order.
-
-    Entries with none of flag, variable and file key (``--segjobs-results``, pytest only) are left out."""
-    rows = ["| flag | variable / file key | default | meaning |", "|---|---|---|---|"]
-    for entry in OPTIONS:
-        if entry.flag is None and entry.env is None and entry.key is None:
-            continue
-        flag = (
-            "" if entry.flag is None else f"`{entry.flag}{'' if entry.switch else ' ' + str(entry.metavar)}`"
-        )
-        names = " / ".join(f"`{name}`" for name in (entry.env, entry.key) if name is not None)
-        cells = [flag, names, entry.default, entry.meaning]
-        rows.append(("| " + " | ".join(cells) + " |").replace("|  |", "| |"))
-    return "\n".join(rows)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    from conformance._options_wiring import readme_table
+
     print(readme_table())

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__, _options, _spec
+from conformance import __version__, _options, _options_wiring, _spec
 from conformance._config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
@@ -87,10 +87,10 @@ def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "run",
         help="run the suite against an implementation (default: the embedded server)",
         description=textwrap.fill(description, 100),
-        epilog=_options.variables_epilog() + "\n\n" + textwrap.fill(EXIT_CODES_HELP, 100),
+        epilog=_options_wiring.variables_epilog() + "\n\n" + textwrap.fill(EXIT_CODES_HELP, 100),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _options.add_run_options(run.add_argument)
+    _options_wiring.add_run_options(run.add_argument)
     run.add_argument("-v", "--verbose", action="store_true", help="list every test and every requirement")
     run.add_argument(
         "pytest_args",
@@ -165,7 +165,7 @@ def suite_tests_by_requirement() -> dict[str, list[str]]:
 
     import pytest
 
-    from conformance.plugin import requirements_of
+    from conformance._records import requirements_of
 
     found: dict[str, list[str]] = {}
 
@@ -219,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
 def _checked_settings(args: argparse.Namespace) -> Settings:
     """The settings, validated once here so that a bad value is exit 2 with one clear line (the plugin
     reads them again from the same flags, environment and file)."""
-    settings = load_settings(_options.run_flags(vars(args)), os.environ, args.config)
+    settings = load_settings(_options_wiring.run_flags(vars(args)), os.environ, args.config)
     if args.job_seconds is not None:
         try:
             float(args.job_seconds)
@@ -259,7 +259,7 @@ def _plan(args: argparse.Namespace) -> int:
             self.kept = [info_of(item) for item in session.items]
 
     recorder = Recorder()
-    pytest_args = [*SUITE_ARGS, "--collect-only", "-q", *_options.forwarded_to_pytest(vars(args))]
+    pytest_args = [*SUITE_ARGS, "--collect-only", "-q", *_options_wiring.forwarded_to_pytest(vars(args))]
     with contextlib.redirect_stdout(io.StringIO()) as out:
         code = int(pytest.main([*pytest_args, *args.pytest_args], plugins=[recorder]))
     state = recorder.state
@@ -314,7 +314,7 @@ def _pytest_args(args: argparse.Namespace, results_path: Path) -> list[str]:
         "-q" if not args.verbose else "-v",
         _options.pytest_option("results"),
         str(results_path),
-        *_options.forwarded_to_pytest(vars(args)),
+        *_options_wiring.forwarded_to_pytest(vars(args)),
         *args.pytest_args,
     ]
 

@@ -20,13 +20,12 @@ from typing import Any
 
 import pytest
 
-from conformance import _options, _summary
-from conformance._checks import ConformanceFailure
-from conformance._client import ApiClient, Inconclusive, TransportError
+from conformance import _options, _options_wiring, _summary
+from conformance._client import ApiClient
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._har import HarRecorder
-from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, BudgetExhausted, JobTracker
-from conformance._outcomes import CURRENT, DISABLED, UNDECIDED, Disabled, Judgement, NotJudged, Undecided
+from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, JobTracker
+from conformance._outcomes import CURRENT, Judgement, NotJudged, Undecided
 from conformance._plan import (
     SelectionError,
     TestInfo,
@@ -38,13 +37,12 @@ from conformance._plan import (
     select_terms,
 )
 from conformance._profiles import Profile
-from conformance._results import EXIT_CODES, TestRecord
+from conformance._records import JUDGEMENT_KEY, SCOPE_KEY, group_of, id_of, record_of, requirements_of
+from conformance._results import EXIT_CODES
 from conformance._session import SuiteState
 
 STATE_KEY = pytest.StashKey[SuiteState]()
 INFO_KEY = pytest.StashKey[TestInfo]()
-JUDGEMENT_KEY = pytest.StashKey[Judgement]()
-SCOPE_KEY = pytest.StashKey[Disabled]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(
         "segjobs", "segment-jobs-conformance (SEGJOBS_* variables fill what is not given)"
     )
-    _options.add_pytest_options(group.addoption)
+    _options_wiring.add_pytest_options(group.addoption)
 
 
 MARKERS = (
@@ -72,7 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     _keep_hypothesis_files_out_of_the_working_directory()
     opt = config.getoption
-    flags = _options.pytest_flags(opt)
+    flags = _options_wiring.pytest_flags(opt)
     try:
         settings = load_settings(flags, os.environ, opt(_options.pytest_option("config")))
     except ConfigError as exc:
@@ -116,19 +114,6 @@ def _say(config: pytest.Config, line: str) -> None:
 
 
 # -- collection ----------------------------------------------------------------------------------------
-def requirements_of(item: pytest.Item) -> tuple[str, ...]:
-    ids: list[str] = []
-    for mark in item.iter_markers("requirement"):
-        ids.extend(str(a) for a in mark.args)
-    return tuple(dict.fromkeys(ids))
-
-
-def group_of(item: pytest.Item) -> str:
-    module = getattr(item, "module", None)
-    name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid.split("::")[0]
-    return name.removeprefix("test_").removesuffix(".py")
-
-
 def info_of(item: pytest.Item) -> TestInfo:
     """The test's markers, read once (cached on the item)."""
     if INFO_KEY in item.stash:
@@ -266,111 +251,11 @@ def pytest_runtest_makereport(
         or (report.when == "setup" and not report.passed)
         or (report.when == "teardown" and report.failed)
     ):
-        _record(state, item, report, exc)
+        record = record_of(item, report, exc)
+        # a failed teardown after a passed call replaces that record
+        state.records[:] = [r for r in state.records if r.id != record.id]
+        state.records.append(record)
     return report
-
-
-def id_of(item: pytest.Item) -> str:
-    """The test's id as results.json (and the HAR) name it."""
-    return item.nodeid if not item.nodeid.startswith("::") else f"{group_of(item)}{item.nodeid}"
-
-
-def _record(
-    state: SuiteState, item: pytest.Item, report: pytest.TestReport, exc: BaseException | None
-) -> None:
-    reqs = requirements_of(item)
-    test_id = id_of(item)
-    record = TestRecord(
-        id=test_id,
-        name=item.name,
-        group=group_of(item),
-        requirements=reqs,
-        outcome="passed",
-        duration_s=report.duration,
-    )
-    # a failed teardown after a passed call replaces that record
-    state.records[:] = [r for r in state.records if r.id != test_id]
-    if report.skipped:
-        _record_skip(record, item, exc, _skip_reason(report))
-    elif report.passed:
-        record.verdicts = dict.fromkeys(reqs, "pass")
-    else:
-        _classify_failure(record, reqs, exc, report)
-    _apply_judgement(record, item)
-    state.records.append(record)
-
-
-def _record_skip(record: TestRecord, item: pytest.Item, exc: BaseException | None, reason: str) -> None:
-    scoped = item.stash.get(SCOPE_KEY, None)
-    not_judged = scoped if scoped is not None else exc if isinstance(exc, NotJudged) else None
-    kind = not_judged.kind if not_judged is not None else UNDECIDED
-    cause = not_judged.cause if not_judged is not None else reason
-    reason = not_judged.reason if not_judged is not None else reason
-    record.outcome, record.reason, record.skip_kind = "skipped", reason, kind
-    verdict = "disabled" if kind == DISABLED else "skip"
-    names = (
-        not_judged.requirements if not_judged is not None and not_judged.requirements else record.requirements
-    )
-    record.verdicts = dict.fromkeys(names, verdict)
-    record.notes = dict.fromkeys(names, (cause, reason))
-
-
-def _apply_judgement(record: TestRecord, item: pytest.Item) -> None:
-    """Requirements the test said it did not judge are reported with the reason, never credited."""
-    judgement = item.stash.get(JUDGEMENT_KEY, None)
-    if judgement is None or record.outcome == "skipped":
-        return
-    judgement.close()
-    for req, unjudged in judgement.unjudged.items():
-        if record.verdicts.get(req) == "fail":
-            continue
-        record.verdicts[req] = "disabled" if unjudged.kind == DISABLED else "skip"
-        record.notes[req] = (unjudged.cause, unjudged.reason)
-    if record.outcome == "passed" and not any(v == "pass" for v in record.verdicts.values()):
-        first = next(iter(judgement.unjudged.values()))
-        record.outcome, record.reason, record.skip_kind = "skipped", first.reason, first.kind
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    text = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
-    return text.removeprefix("Skipped: ")
-
-
-def _classify_failure(
-    record: TestRecord, reqs: tuple[str, ...], exc: BaseException | None, report: pytest.TestReport
-) -> None:
-    failed: tuple[str, ...]
-    exchange = None
-    if isinstance(exc, ConformanceFailure):
-        failed = exc.requirements
-        exchange = exc.exchange
-        record.message = str(exc)
-    elif isinstance(exc, TransportError):
-        failed = (exc.requirement,)
-        exchange = exc.exchange
-        record.message = f"[{exc.requirement}] {exc}"
-    elif isinstance(exc, BudgetExhausted | Inconclusive):
-        cause = exc.cause if isinstance(exc, Inconclusive) else "job budget"
-        record.outcome, record.reason, record.skip_kind = "skipped", str(exc), UNDECIDED
-        record.verdicts = dict.fromkeys(reqs, "skip")
-        record.notes = dict.fromkeys(reqs, (cause, str(exc)))
-        return
-    elif isinstance(exc, AssertionError):
-        failed = reqs
-        record.message = str(exc) or report.longreprtext
-    else:
-        record.outcome = "error"
-        record.message = (f"{type(exc).__name__}: {exc}" if exc is not None else report.longreprtext)[:4000]
-        record.verdicts = dict.fromkeys(reqs, "error")
-        return
-    record.outcome = "failed" if report.when == "call" else "error"
-    record.verdicts = {r: "blocked" for r in reqs}
-    record.verdicts.update(dict.fromkeys(failed, "fail"))
-    if exchange is not None:
-        record.curl = exchange.curl
-        record.request = exchange.request_line
-        record.response = exchange.response_excerpt
 
 
 # -- fixtures ------------------------------------------------------------------------------------------

@@ -334,3 +334,43 @@ class QueryLatitude:
 def negative_listing(api: ApiClient, judged: set[str]) -> Checks:
     """The checks of invalid listing queries: those of every answer, and :class:`QueryLatitude`."""
     return Checks(RESPONSE_CHECKS, (QueryLatitude(api, judged),))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An invalid query value, and what a 200 answer that ignored (or clamped) it shows (ERRATA E-30)."""
+
+    param: tuple[str, str]
+    #: in words, after "refused with a 4xx, or"
+    ignored: str
+    #: the page is the first one of the listing without the value
+    first_page: bool = False
+
+
+#: the doc makes no refusal of these mandatory: a 4xx passes, and so does a 200 whose page is right
+INVALID: dict[str, Invalid] = {
+    "limit-zero": Invalid(
+        ("limit", "0"),
+        "clamped or ignored: no more jobs than the server's largest page, the totalCount without it",
+    ),
+    "limit-negative": Invalid(
+        ("limit", "-1"),
+        "clamped or ignored: no more jobs than the server's largest page, the totalCount without it",
+    ),
+    "limit-not-a-number": Invalid(
+        ("limit", "abc"),
+        "ignored: no more jobs than the server's largest page, the totalCount without it",
+    ),
+    "start-negative": Invalid(
+        ("start", "-1"), "read as 0: the first page of the listing without it", first_page=True
+    ),
+    "status-unknown": Invalid(("status", "DONE"), "the filter kept: no job of another status (none: empty)"),
+    "status-lower-case": Invalid(("status", "new"), "the filter kept: no job of another status than NEW"),
+    "sort-direction-unknown": Invalid(
+        ("sort", "creationTime:up"), "ignored: the totalCount without it, the jobs in some order"
+    ),
+    "sort-empty": Invalid(("sort", ""), "ignored: the totalCount without it, the jobs in some order"),
+    "property-in-neither-form": Invalid(
+        ("property", "status=NEW"), "ignored, or read as some filter: no more matches than without it"
+    ),
+}

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from conformance.reference import argtypes
 from conformance.reference.faults import FAULTS
 from conformance.reference.ims import TOKEN_PATH
 from conformance.reference.listing import LENIENT_RULES
@@ -24,7 +25,6 @@ from conformance.reference.settings import (
     DEFAULT_IMS_TOKEN_LIFETIME,
     DEFAULT_KEEP_ALIVE_SECONDS,
     ENVIRONMENT,
-    PATH_PREFIX_PATTERN,
     ServerSettings,
 )
 
@@ -97,7 +97,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument(
         "--port",
-        type=_port,
+        type=argtypes.port,
         default=8080,
         help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
@@ -109,7 +109,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--job-seconds",
         metavar="S",
-        type=_positive_float,
+        type=argtypes.positive_float,
         default=1.0,
         help="how long a job runs from NEW to its end (default: %(default)s): NEW for the first 10%%, "
         "QUEUED until 25%%, then PROCESSING",
@@ -130,7 +130,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     variants.add_argument(
         "--max-limit",
         metavar="N",
-        type=_positive_int,
+        type=argtypes.positive_int,
         default=100,
         help="largest page size (default: %(default)s)",
     )
@@ -163,7 +163,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     timing.add_argument(
         "--cancel-delay",
         metavar="S",
-        type=_non_negative_float,
+        type=argtypes.non_negative_float,
         default=0.0,
         help="a cancel answers 204 at once but takes effect S seconds later (default: %(default)s): until "
         "then the job reads as before (it may still move on to QUEUED or PROCESSING, but never ends on its "
@@ -172,14 +172,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     timing.add_argument(
         "--delete-cancelled",
         metavar="S",
-        type=_non_negative_float,
+        type=argtypes.non_negative_float,
         help="a job is removed S seconds after it reached CANCELLED (default: kept): from then on GET and "
         "cancel answer 404, and listings and bulk-get leave it out, all at once",
     )
     timing.add_argument(
         "--listing-lag",
         metavar="S",
-        type=_non_negative_float,
+        type=argtypes.non_negative_float,
         default=0.0,
         help="listings (GET /segment/jobs) show every job as it was S seconds ago, its status, updateTime "
         "and the fields that come with them (a job younger than S is NEW), and filter and sort on that; "
@@ -188,14 +188,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     timing.add_argument(
         "--throttle-every",
         metavar="N",
-        type=_at_least_two,
+        type=argtypes.at_least_two,
         help="request N, 2N, 3N ... of the server's life (all paths and methods, refused ones too) is "
         "answered 429 with Retry-After: 1 and a problem body (default: none)",
     )
     timing.add_argument(
         "--unavailable-every",
         metavar="N",
-        type=_at_least_two,
+        type=argtypes.at_least_two,
         help="request N, 2N, 3N ... is answered 503 with Retry-After: 1 and a problem body (default: "
         "none); counted with --throttle-every, which wins when both fall on one request",
     )
@@ -208,7 +208,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     http.add_argument(
         "--idle-close",
         metavar="S",
-        type=_positive_float,
+        type=argtypes.positive_float,
         help="a keep-alive connection is closed by the server after S seconds without a request "
         f"(default: {DEFAULT_KEEP_ALIVE_SECONDS:g})",
     )
@@ -227,7 +227,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     http.add_argument(
         "--path-prefix",
         metavar="PATH",
-        type=_path_prefix,
+        type=argtypes.path_prefix,
         default="",
         help="the API is served under PATH (e.g. /data/core/ups: GET /data/core/ups/segment/jobs), and 404 "
         "outside it; the hrefs of _links (next, checkStatus, cancel) start with PATH (default: none)",
@@ -241,7 +241,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     ims = parser.add_argument_group("token endpoint (OAuth client credentials, as the platform's IMS)")
     ims.add_argument(
         "--ims-port",
-        type=_port,
+        type=argtypes.port,
         metavar="PORT",
         help=f"also serve POST {TOKEN_PATH} on this port (0 picks a free one), issuing bearer tokens the API "
         "accepts until they expire (default: no token endpoint)",
@@ -261,7 +261,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     ims.add_argument(
         "--ims-token-lifetime",
         metavar="S",
-        type=_positive_int,
+        type=argtypes.positive_int,
         default=DEFAULT_IMS_TOKEN_LIFETIME,
         help="how long an issued token is good for, in seconds: its expires_in (default: %(default)s)",
     )
@@ -269,7 +269,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     crowd.add_argument(
         "--preload",
         metavar="N",
-        type=_non_negative_int,
+        type=argtypes.non_negative_int,
         default=0,
         help="at start-up, each sandbox holds N old finished jobs (default: %(default)s): SUCCEEDED, FAILED "
         "and CANCELLED in turn, created over the 30 days before start-up (the newest an hour before it), "
@@ -280,7 +280,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     crowd.add_argument(
         "--background-creates",
         metavar="SECONDS",
-        type=_positive_float,
+        type=argtypes.positive_float,
         help="another client creates a job in each sandbox (the default one and the second) every "
         "SECONDS while the server runs (default: none), of SEGJOBS_SEGMENT_IDS in turn, then "
         "SEGJOBS_FAILING_SEGMENT_ID; each runs its normal life to SUCCEEDED (or FAILED) and is "
@@ -407,71 +407,6 @@ def _temporary_db() -> str:
     handle, path = tempfile.mkstemp(prefix="segjobs-reference-", suffix=".db")
     os.close(handle)
     return path
-
-
-def _port(text: str) -> int:
-    value = _int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
-    return value
-
-
-def _at_least_two(text: str) -> int:
-    value = _int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 2 (1 refuses every request), got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text}")
-    return value
-
-
-def _path_prefix(text: str) -> str:
-    """``/data/core/ups`` (a slash at the end is dropped; ``/`` alone is no prefix)."""
-    prefix = text.rstrip("/")
-    if prefix and not PATH_PREFIX_PATTERN.fullmatch(prefix):
-        raise argparse.ArgumentTypeError(
-            f"expected a path such as /data/core/ups (segments of letters, digits, . _ ~ -), got {text!r}"
-        )
-    return prefix
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from conformance.reference import auth, background, faults, listing, middleware, preload
+from conformance.reference import auth, background, bodies, faults, listing, middleware, preload
 from conformance.reference.ims import TokenIssuer
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
@@ -233,7 +233,12 @@ class SegmentJobsApi:
 
     async def _store_job(self, tenant: Tenant, request: Request) -> JobRecord:
         """The job the create request asks for, stored in the tenant's sandbox."""
-        return await self._create(tenant, self._segment_ids(await self._json_body(request)))
+        return await self._create(
+            tenant,
+            bodies.segment_ids(
+                await bodies.json_body(request, self.settings, self._fault), self.settings, self._fault
+            ),
+        )
 
     async def create_as_other_client(self, sandbox: Sandbox, segment_ids: list[str]) -> JobRecord:
         """Create a job as a valid ``POST /segment/jobs`` to ``sandbox`` would (the background client)."""
@@ -280,7 +285,7 @@ class SegmentJobsApi:
 
     async def bulk_get(self, request: Request) -> Response:
         tenant = self._tenant(request)
-        job_ids = self._bulk_ids(await self._json_body(request))
+        job_ids = bodies.bulk_ids(await bodies.json_body(request, self.settings, self._fault))
         found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
         if self._fault("bulk-missing-result") and found:
             found.pop(list(found)[-1])
@@ -360,57 +365,6 @@ class SegmentJobsApi:
             )
         visible = None if self._fault("sandbox-leak") else sandbox.name
         return Tenant(scope=JobScope(org=self.settings.ims_org, sandbox=visible), sandbox=sandbox)
-
-    async def _json_body(self, request: Request) -> Any:
-        """The JSON body of a POST: ``Content-Type: application/json``, at most ``max_body_bytes``."""
-        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media_type != "application/json" and not self._fault("content-type-ignored"):
-            raise ApiError(400, "The request body must be JSON, sent with Content-Type: application/json.")
-        limit = self.settings.max_body_bytes
-        too_large = ApiError(413, f"The request body is larger than {limit} bytes.")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise too_large
-        try:
-            return json.loads(bytes(body))
-        except (ValueError, RecursionError):
-            if self._fault("malformed-body-500"):
-                raise ApiError(500, "Internal error while reading the request.") from None
-            raise ApiError(400, "The request body is not valid JSON.") from None
-
-    def _segment_ids(self, body: Any) -> list[str]:
-        """The segment definition ids of a create body: a non-empty array of ``{"segmentId": string}``."""
-        if not isinstance(body, list):
-            raise ApiError(400, 'The body must be a JSON array of {"segmentId": "..."} objects.')
-        if not body and not self._fault("empty-array-accepted"):
-            raise ApiError(400, "The body must name at least one segment definition.")
-        segment_ids = []
-        for index, element in enumerate(body):
-            if not isinstance(element, dict) or not isinstance(element.get("segmentId"), str):
-                raise ApiError(
-                    400, f'Element {index} of the body is not an object with a string "segmentId".'
-                )
-            segment_id = element["segmentId"]
-            if not self.settings.knows_segment(segment_id) and not self._fault("unknown-segment-accepted"):
-                raise ApiError(400, f"Segment definition '{segment_id}' does not exist.")
-            segment_ids.append(segment_id)
-        return segment_ids
-
-    def _bulk_ids(self, body: Any) -> list[str]:
-        """The job ids of a bulk-get body: ``{"ids": [{"id": string}, ...]}``."""
-        if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
-            raise ApiError(400, 'The body must be an object {"ids": [{"id": "..."}, ...]}.')
-        job_ids = []
-        for index, element in enumerate(body["ids"]):
-            if not isinstance(element, dict) or not isinstance(element.get("id"), str):
-                raise ApiError(400, f'Element {index} of "ids" is not an object with a string "id".')
-            job_ids.append(element["id"])
-        return job_ids
 
     # -- presenting jobs --------------------------------------------------------------------------------
 

@@ -19,6 +19,20 @@ if TYPE_CHECKING:
 OURS = ("primary", "secondary", "cancelled")
 
 
+#: what a test that lists the fleet's jobs can fail besides its subject: the page and its jobs (SJ-LIST-002,
+#: SJ-LIST-014, SJ-LIFECYCLE-001), the fleet's creation (SJ-CREATE-001, SJ-ERROR-001 on a 5xx) and the
+#: transport (SJ-HTTP-001, SJ-HTTP-002); a marker lists them after its own, in this order
+FLEET_PAGES = (
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-CREATE-001",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+
+
 def _ours(fleet: Fleet) -> list[str]:
     return list(dict.fromkeys(fleet.job_id(r) for r in OURS if fleet.has(r)))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance import _options, cli
+from conformance import _options, _options_wiring, cli
 from conformance._config import PARSERS, ConfigError, Settings, load_settings
 from conformance._options import OPTIONS, SETTINGS, Option
 from conformance._ratelimit import Rate
@@ -76,7 +76,7 @@ def test_readme_table_is_the_rendered_table() -> None:
     lines = section.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("| flag |"))
     end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    assert "\n".join(lines[start:end]) == _options.readme_table(), (
+    assert "\n".join(lines[start:end]) == _options_wiring.readme_table(), (
         "README.md's options table is out of step with conformance/_options.py: "
         "replace it with the output of `python -m conformance._options`"
     )
@@ -166,7 +166,7 @@ def test_each_file_key_reaches_its_setting(entry: Option, tmp_path: Path) -> Non
 def test_each_flag_of_run_reaches_its_setting(entry: Option) -> None:
     raw, expected = SAMPLES[entry.name]
     args = run_parser().parse_args(argv_of(entry, raw))
-    settings = load_settings(_options.run_flags(vars(args)), {})
+    settings = load_settings(_options_wiring.run_flags(vars(args)), {})
     assert getattr(settings, entry.name) == expected
     assert settings.sources[entry.name] == entry.flag
 
@@ -209,9 +209,9 @@ def test_run_forwards_every_flag_to_the_pytest_option_of_the_same_setting(
             raw = run_only.get(entry.name) or SAMPLES[entry.name][0]
             argv += argv_of(entry, raw)
     args = run_parser().parse_args(argv)
-    from_cli = load_settings(_options.run_flags(vars(args)), {}, args.config)
+    from_cli = load_settings(_options_wiring.run_flags(vars(args)), {}, args.config)
 
-    forwarded = _options.forwarded_to_pytest(vars(args))
+    forwarded = _options_wiring.forwarded_to_pytest(vars(args))
     with_pytest = {o.pytest for o in OPTIONS if o.flag and o.pytest}
     assert {a for a in forwarded if a.startswith("--segjobs-")} == with_pytest
     recorder = _Recorder()
@@ -230,7 +230,7 @@ def test_run_forwards_every_flag_to_the_pytest_option_of_the_same_setting(
 
 def test_the_pytest_options_are_the_tables() -> None:
     added: list[str] = []
-    _options.add_pytest_options(lambda name, **kwargs: added.append(name))
+    _options_wiring.add_pytest_options(lambda name, **kwargs: added.append(name))
     assert added == [o.pytest for o in OPTIONS if o.pytest is not None]
     assert "--segjobs-results" in added
 
