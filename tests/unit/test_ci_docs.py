@@ -77,8 +77,13 @@ def test_the_doc_has_a_github_workflow_and_a_gitlab_job_that_parse() -> None:
     github, gitlab = blocks
     steps = github["jobs"]["segment-jobs"]["steps"]
     assert any("upload-artifact" in str(step.get("uses", "")) for step in steps)
-    assert any("ims/token/v3" in str(step.get("run", "")) for step in steps)
+    # the suite mints its token from the client credentials: the secret comes from CI secrets, no curl
+    env = github["jobs"]["segment-jobs"]["env"]
+    assert env["SEGJOBS_CLIENT_SECRET"] == "${{ secrets.AEP_CLIENT_SECRET }}"
+    assert "SEGJOBS_ACCESS_TOKEN" not in env
+    assert not any("ims/token" in str(step.get("run", "")) for step in steps)
     job = gitlab["segment-jobs-conformance"]
+    assert {"SEGJOBS_CLIENT_ID", "SEGJOBS_CLIENT_SECRET"} <= set(job["variables"])
     assert job["artifacts"]["reports"]["junit"] == "reports/junit.xml"
     assert job["artifacts"]["when"] == "always"
 
@@ -114,7 +119,7 @@ def test_the_check_refuses_a_line_the_cli_refuses(line: str, monkeypatch: pytest
 def test_every_segjobs_variable_of_the_doc_is_in_the_options_table() -> None:
     known = {o.env for o in OPTIONS if o.env is not None}
     named = {v for block in yaml_blocks() for v in VARIABLE.findall(block)}
-    assert {"SEGJOBS_ACCESS_TOKEN", "SEGJOBS_API_KEY", "SEGJOBS_BASE_URL"} <= named
+    assert {"SEGJOBS_CLIENT_ID", "SEGJOBS_CLIENT_SECRET", "SEGJOBS_SCOPES", "SEGJOBS_BASE_URL"} <= named
     assert named <= known, sorted(named - known)
     prose = VARIABLE.findall(CI_DOC.read_text(encoding="utf-8"))
     assert set(prose) <= known, sorted(set(prose) - known)
