@@ -16,7 +16,6 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from conformance import __version__, _options, _options_wiring, _spec
 from conformance._config import ConfigError, Settings, load_settings
@@ -277,7 +276,7 @@ def _plan(args: argparse.Namespace) -> int:
             "spec_sha256": _spec.spec_sha256(),
         },
         embedded=state.embedded,
-        job_timeout=_job_timeout(state),
+        job_timeout=(state.timings.job_timeout, state.timings.job_timeout_from),
     )
     if args.json:
         print(json.dumps(plan, indent=2))
@@ -287,12 +286,6 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"segjobs-conformance: error: {plan['jobs']['problem']}", file=sys.stderr)
         return EXIT_USAGE
     return 0
-
-
-def _job_timeout(state: Any) -> tuple[float, str] | None:
-    """The run's job timeout and where it comes from, when the run decides them (its ``timings``)."""
-    timings = getattr(state, "timings", None)
-    return None if timings is None else (timings.job_timeout, timings.job_timeout_from)
 
 
 def _fresh_results_path(report_dir: Path) -> Path:

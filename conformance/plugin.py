@@ -335,7 +335,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     state.stop()
     results = state.finalize(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-    path_opt = session.config.getoption("--segjobs-results")
+    path_opt = session.config.getoption(_options.pytest_option("results"))
     state.write_results(Path(path_opt) if path_opt else state.settings.report_dir / "results.json")
     state.write_reports()
     state.write_har()

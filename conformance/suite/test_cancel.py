@@ -1,11 +1,11 @@
 """Cancel: ``DELETE /segment/jobs/{id}`` answers 204 with no content, and the job ends CANCELLED.
 
 The fleet's ``cancelled`` job is cancelled right after its creation over a raw socket (``_wire.py``), so the
-204 is judged as it is on the wire: a byte after its head is a failure even where an HTTP library would
-hide it, and so are bytes after it that are no well-formed answer to the next request on the connection (a
-server may close the connection after the 204 instead, announced or not: RFC 9112 §9.6). A fast server may finish the job before the
-cancel arrives; that is accepted as long as the job had finished before the cancel was answered and its
-statuses follow the lifecycle (ERRATA E-10, E-19, E-20).
+204 is judged as it is on the wire: a byte after its head is a failure even where an HTTP library would hide
+it, and so are bytes after it that are no well-formed answer to the next request on the connection (a server
+may close the connection after the 204 instead, announced or not: RFC 9112 §9.6). A fast server may finish the
+job before the cancel arrives; that is accepted as long as the job had finished before the cancel was answered
+and its statuses follow the lifecycle (ERRATA E-10, E-19, E-20).
 
 The cancel is asynchronous ("the actual deletion of the segment job is asynchronous"): for up to the cancel
 timeout after the 204 (``SEGJOBS_CANCEL_TIMEOUT``) GET may still show the job running; then it shows only
