@@ -101,11 +101,22 @@ def expect_status(
     raise ConformanceFailure(reqs, f"HTTP status {shown}", describe_status(exchange), exchange)
 
 
+def media_type(exchange: Exchange) -> str:
+    """The answer's media type, lower case, without parameters ("" without a Content-Type)."""
+    return (exchange.header("content-type") or "").split(";")[0].strip().lower()
+
+
+def declares_json(exchange: Exchange) -> bool:
+    """Content-Type ``application/json`` or a ``+json`` type (RFC 8259 §11, RFC 6839 §3.1)."""
+    ctype = media_type(exchange)
+    return ctype == "application/json" or ctype.endswith("+json")
+
+
 def expect_json(exchange: Exchange) -> Any:
     """The body is declared JSON (SJ-HTTP-001) and parses (SJ-HTTP-002); returns it."""
-    ctype = (exchange.header("content-type") or "").split(";")[0].strip().lower()
+    ctype = media_type(exchange)
     require(
-        ctype == "application/json" or ctype.endswith("+json"),
+        declares_json(exchange),
         "SJ-HTTP-001",
         "Content-Type application/json",
         f"Content-Type {ctype or '(none)'}",
@@ -146,9 +157,8 @@ def expect_job(exchange: Exchange, requirement: str | Sequence[str]) -> dict[str
 
 def error_body_problem(exchange: Exchange) -> str | None:
     """Why the error answer lacks a JSON error body (SJ-ERROR-002), or None when it has one."""
-    ctype = (exchange.header("content-type") or "").split(";")[0].strip().lower()
-    if not (ctype == "application/json" or ctype.endswith("+json")):
-        return f"Content-Type {ctype or '(none)'}"
+    if not declares_json(exchange):
+        return f"Content-Type {media_type(exchange) or '(none)'}"
     try:
         body = json.loads(exchange.body)
     except ValueError:

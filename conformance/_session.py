@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance import _har, _spec
+from conformance._audit import RECORD_ID, AnswerAudit
 from conformance._checks import set_redactor
 from conformance._client import ApiClient, Exchange, Inconclusive, TransportError
 from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._oauth import TokenError, TokenSource
+from conformance._outcomes import CURRENT
 from conformance._profiles import PROFILES, Profile, Timings, timings
 from conformance._ratelimit import RateLimiter
 from conformance._results import TestRecord, build_results
@@ -80,6 +82,8 @@ class SuiteState:
         self.har_path: Path | None = None
         #: why the HAR could not be written (a warning, never a verdict)
         self.har_problem: str | None = None
+        #: every answer the client gets, held against the rules of every answer (conformance._audit)
+        self.audit = AnswerAudit()
 
     # -- target ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -117,9 +121,12 @@ class SuiteState:
         set_redactor(self.settings.redactor)
 
     def _observe(self, exchange: Exchange) -> None:
-        """Every answer the client gets: the tracker reads the jobs in it, the HAR keeps it."""
+        """Every answer the client gets: the tracker reads the jobs in it, the audit judges it, the HAR keeps
+        it."""
         assert self.tracker is not None
         self.tracker.observe_exchange(exchange)
+        running = CURRENT.get()
+        self.audit.judge(exchange, running.test if running is not None else "")
         if self.har is not None:
             self.har.record(exchange)
 
@@ -222,7 +229,12 @@ class SuiteState:
             "job_timeout_s": self.timings.job_timeout,
             "cancel_timeout_s": self.timings.cancel_timeout,
             "rate": (self.client.rate_limiter if self.client else RateLimiter(settings.rate_limit)).summary(),
+            "answers_judged": self.audit.judged,
         }
+        every_answer = self.audit.record(out_of_scope=self.disabled)
+        self.records[:] = [r for r in self.records if r.id != RECORD_ID]
+        if every_answer is not None:
+            self.records.append(every_answer)
         if self.token_source is not None:
             stats["tokens_minted"] = self.token_source.minted
             stats["tokens_renewed_after_expiry"] = self.token_source.renewed_after_expiry

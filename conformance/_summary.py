@@ -56,6 +56,9 @@ def lines(results: Mapping[str, Any], *, verbose: bool = False) -> Iterator[str]
     seed = results.get("suite", {}).get("seed")
     if seed is not None:
         yield f"seed: {seed} (the same --seed reproduces the generated data)"
+    judged = results.get("stats", {}).get("answers_judged")
+    if judged:
+        yield f"answers: {judged} judged by the rules of every answer (no 5xx; JSON declared and parsed)"
     rate = results.get("stats", {}).get("rate") or {}
     if rate.get("cap"):
         achieved = rate.get("achieved_per_s")
