@@ -13,15 +13,10 @@ What real HTTP allows, the client takes as it comes:
   :class:`ProtocolViolation`.
 - **links** are resolved per RFC 3986 against the page they came from (:meth:`ApiClient.link_url`).
 
-Exceptions (:mod:`conformance._exchange`; all carry the :class:`Exchange` they came from, secrets masked)::
-
-    TransportError            the target did not give a usable HTTP answer
-    ├── TargetTimeout         no answer within the connect/read timeout          -> SJ-HTTP-006
-    ├── ProtocolViolation     reset, garbage, truncated or oversized answer      -> SJ-HTTP-004
-    └── Redirected            a 3xx: the suite never follows it                  -> SJ-HTTP-005
-    Inconclusive              no answer to judge, and HTTP allows it: undecided, never failed
-    ├── Throttled             still 429/503 once the run's retry budget is spent
-    └── ClosedInFlight        a create that a closing kept-alive connection took, which cannot be re-sent
+The exceptions a request raises (each carries the :class:`Exchange` it came from, secrets masked) are
+:mod:`conformance._exchange`'s: a transport error (timeout, protocol violation, redirect) fails its HTTP
+requirement; an inconclusive answer (throttled past the budget, a create lost to a closing connection) leaves
+the requirement undecided.
 """
 
 from __future__ import annotations
