@@ -105,6 +105,10 @@ class Outcome:
         return self.exit_code == 0 and self.detail.get("must_not_passed") == []
 
 
+#: every honest server: the doc-compatible choices, crowded sandboxes, and the latitude of ERRATA and HTTP
+HONEST_VARIANTS_ALL = (*HONEST_VARIANTS, *CROWDED_VARIANTS, *LATITUDE_VARIANTS, ALL_LATITUDE)
+
+
 def targets(quick: bool) -> list[Target]:
     mutants = [m for m in live_mutants() if m.representative or not quick]
     found = [
@@ -113,16 +117,12 @@ def targets(quick: bool) -> list[Target]:
     ]
     honest = [Target("honest", "reference", (), {}, dict(RUN_ENV))]
     honest += [
-        Target("honest", v.name, v.flags, dict(v.env), v.run_env)
-        for v in (*HONEST_VARIANTS, *CROWDED_VARIANTS)
+        Target("honest", v.name, v.flags, dict(v.env), v.run_env, base_path=v.base_path, misses=v.misses)
+        for v in HONEST_VARIANTS_ALL
     ]
     if quick:
         honest = [t for t in honest if t.name in QUICK_HONEST]
     return honest[:1] + found + honest[1:]
-
-
-#: every honest server: the doc-compatible choices, crowded sandboxes, and the latitude of ERRATA and HTTP
-HONEST_VARIANTS_ALL = (*HONEST_VARIANTS, *CROWDED_VARIANTS, *LATITUDE_VARIANTS, ALL_LATITUDE)
 
 
 def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
