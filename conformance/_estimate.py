@@ -83,6 +83,7 @@ COSTS: Mapping[tuple[str, str], Cost] = {
     ("test_created_jobs_get_distinct_ids", ""): Cost(0),
     ("test_a_created_job_is_readable_and_listed", ""): Cost(5),
     ("test_get_answers_the_job_asked_for", ""): Cost(2),
+    ("test_a_near_miss_of_an_id_does_not_get_the_job", ""): Cost(6),
     # lifecycle: most judge what the run observed
     ("test_jobs_reach_a_finished_state", ""): Cost(0),
     ("test_a_finished_job_keeps_its_status", ""): Cost(4),
@@ -103,6 +104,10 @@ COSTS: Mapping[tuple[str, str], Cost] = {
     ("test_a_start_beyond_the_last_job_answers_no_children", ""): Cost(2),
     ("test_property_filters_on_an_object_key", ""): Cost(3),
     ("test_property_filters_within_an_array", ""): Cost(3),
+    # near misses: six of our job's value, and another job's value
+    ("test_a_near_miss_of_a_filter_value_selects_none_of_our_jobs", ""): Cost(7),
+    ("test_a_status_with_a_near_miss_filter_selects_none_of_our_jobs", ""): Cost(6),
+    ("test_a_status_lists_each_job_of_ours_that_ended_in_it", ""): Cost(2),
     ("test_listing_refusals_carry_a_json_error_body", ""): Cost(6),
     # http
     ("test_every_429_seen_carried_retry_after", ""): Cost(0),

@@ -161,7 +161,8 @@ class SegmentJobsApi:
         properties = () if self._fault("property-filter-ignored") else query.properties
         hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()
 
-        matches, rendered_filters = listing.split_filters(properties)
+        loose = listing.loose_comparison(self._fault)  # faults filter-substring, -prefix, ...
+        matches, rendered_filters = listing.split_filters(properties, stored_ok=loose is None)
         if query.unknown_status is not None and not self._fault("list-ignores-status-filter"):
             matches.append(Match("status", query.unknown_status))  # no job has it: an empty page
         if rendered_filters or hidden:
@@ -172,7 +173,7 @@ class SegmentJobsApi:
                 self.store.select, tenant.scope, status=status, order=order, matches=matches, lag_ms=lag_ms
             )
             rendered = [(r, render_job(r, self.settings, links=links)) for r in records if r.id not in hidden]
-            matching = [pair for pair in rendered if all(f.matches(pair[1]) for f in rendered_filters)]
+            matching = [pair for pair in rendered if all(f.matches(pair[1], loose) for f in rendered_filters)]
             total = len(matching)
             children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
         else:
@@ -277,6 +278,11 @@ class SegmentJobsApi:
             if len(records) >= 2:
                 ids = [r.id for r in records]
                 record = records[ids.index(record.id) - 1]  # newest first: the one created after it
+        if record is None and self._fault("id-prefix-get"):
+            _, records = await run_in_threadpool(
+                self.store.select, tenant.scope, status=None, order=Order(descending=False)
+            )
+            record = next((r for r in records if r.id.startswith(job_id)), None)
         if record is None:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
@@ -287,6 +293,10 @@ class SegmentJobsApi:
         tenant = self._tenant(request)
         job_ids = bodies.bulk_ids(await bodies.json_body(request, self.settings, self._fault))
         found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
+        if self._fault("bulk-id-normalized"):
+            lookalikes = {i: listing.folded(i) for i in job_ids if i not in found and listing.folded(i) != i}
+            originals = await run_in_threadpool(self.store.get_many, tenant.scope, list(lookalikes.values()))
+            found.update({i: originals[f] for i, f in lookalikes.items() if f in originals})
         if self._fault("bulk-missing-result") and found:
             found.pop(list(found)[-1])
         if self._fault("bulk-wrong-job") and len(found) >= 2:

@@ -1,8 +1,9 @@
 """Named, switchable faults: each breaks exactly one rule of the API, so the suite can prove it notices.
 
 A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME`` on the command line). The
-server checks them at the one place each behaviour lives (``app.py`` and ``store.py``), always through
-:func:`is_on`, which refuses names missing from :data:`FAULTS` so a typo cannot silently disable a check.
+server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the comparisons of the
+``filter-*`` faults are rules of ``listing.py``), always through :func:`is_on`, which refuses names missing
+from :data:`FAULTS` so a typo cannot silently disable a check.
 A server with any fault switched on is deliberately non-conformant and says so when it starts.
 """
 
@@ -64,6 +65,13 @@ FAULTS: Mapping[str, str] = {
     "page-without-page": "Listing pages lack the _page object.",
     "created-job-invisible": "Listings leave out the newest job of the sandbox (GET still finds it).",
     "get-wrong-job": "With 2+ jobs in its sandbox, GET of a job answers another (the one created after it).",
+    "filter-substring": "A property filter matches every job whose value contains the filter's value.",
+    "filter-prefix": "A property filter matches every job whose value starts with the filter's value.",
+    "filter-case-insensitive": "A property filter compares values without regard to case.",
+    "filter-normalized": "A property filter compares values folded: full-width forms, accents do not count.",
+    "id-prefix-get": "GET of an id no job has answers the oldest job whose id starts with it.",
+    "bulk-id-normalized": "Bulk-get reads an id no job has folded (NFKC, accents dropped): a lookalike of a "
+    "job's id answers that job.",
 }
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).

@@ -24,13 +24,18 @@ Three variants (:class:`QueryRules`, all conformant) change that:
 A property filter on a field the store holds as rendered (:data:`STORED_FIELDS`: the ones a crowded sandbox is
 searched by) is answered by the store, in SQL, as a :class:`~conformance.reference.store.Match`; the others
 run on the rendered jobs. Both give the same answer: those fields are rendered exactly as stored, as strings.
+
+The faults of :data:`LOOSE_COMPARISONS` (``filter-substring``, ``filter-prefix``, ``filter-case-insensitive``,
+``filter-normalized``) compare a filter's value with a job's otherwise than exactly; with one switched on,
+every property filter runs on the rendered jobs (:func:`split_filters`, ``stored=False``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -72,6 +77,31 @@ STORED_FIELDS: Mapping[tuple[tuple[str, ...], tuple[str, ...] | None], MatchFiel
 
 
 FilterPath = tuple[tuple[str, ...], tuple[str, ...] | None]
+#: how a job's value (its string form) is compared with a filter's value: True when the filter keeps the job
+Compare = Callable[[str, str], bool]
+
+
+def folded(text: str) -> str:
+    """``text`` as a server that folds lookalikes reads it: compatibility forms (full-width letters) as their
+    plain characters (NFKC) and accents dropped (faults ``filter-normalized``, ``bulk-id-normalized``)."""
+    plain = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in plain if not unicodedata.combining(c)))
+
+
+#: Faults: a property filter that compares loosely, by fault name (the honest comparison is equality).
+LOOSE_COMPARISONS: Mapping[str, Compare] = {
+    "filter-substring": lambda found, value: value in found,
+    "filter-prefix": lambda found, value: found.startswith(value),
+    "filter-case-insensitive": lambda found, value: found.casefold() == value.casefold(),
+    "filter-normalized": lambda found, value: folded(found) == folded(value),
+}
+
+
+def loose_comparison(fault: Callable[[str], bool]) -> Compare | None:
+    """The comparison of the first fault of :data:`LOOSE_COMPARISONS` that ``fault`` says is switched on, or
+    None (filters compare exactly)."""
+    return next((compare for name, compare in LOOSE_COMPARISONS.items() if fault(name)), None)
+
 
 #: ``--refuse-filter-paths``: the only ``property`` paths a listing filters on (``path`` and ``key``).
 REFUSING_FILTER_PATHS: frozenset[FilterPath] = frozenset(
@@ -134,14 +164,20 @@ class PropertyFilter:
         field = STORED_FIELDS.get((self.path, self.key))
         return None if field is None else Match(field, self.value)
 
-    def matches(self, job: Mapping[str, Any]) -> bool:
+    def matches(self, job: Mapping[str, Any], compare: Compare | None = None) -> bool:
+        """Whether the filter keeps ``job`` (``compare``: a fault's loose comparison; None: equality)."""
         found = _resolve(job, self.path)
         if self.key is None:
-            return _as_text(found) == self.value
+            return self._same(_as_text(found), compare)
         if not isinstance(found, list):
             return False
         key = self.key
-        return any(_as_text(_resolve(element, key)) == self.value for element in found)
+        return any(self._same(_as_text(_resolve(element, key)), compare) for element in found)
+
+    def _same(self, text: str | None, compare: Compare | None) -> bool:
+        if text is None or compare is None:
+            return text == self.value
+        return compare(text, self.value)
 
 
 @dataclass(frozen=True)
@@ -172,12 +208,15 @@ class ListQuery:
         return f"{base}/segment/jobs?{query}"
 
 
-def split_filters(filters: Sequence[PropertyFilter]) -> tuple[list[Match], list[PropertyFilter]]:
-    """The filters the store answers (as matches), and the others, to run on the rendered jobs."""
+def split_filters(
+    filters: Sequence[PropertyFilter], *, stored_ok: bool = True
+) -> tuple[list[Match], list[PropertyFilter]]:
+    """The filters the store answers (as matches), and the others, to run on the rendered jobs (all of
+    them without ``stored_ok``: the store compares exactly)."""
     stored: list[Match] = []
     rendered: list[PropertyFilter] = []
     for property_filter in filters:
-        match = property_filter.stored_match()
+        match = property_filter.stored_match() if stored_ok else None
         if match is None:
             rendered.append(property_filter)
         else:

@@ -17,6 +17,7 @@ from conformance._checks import expect_json, expect_schema, expect_status, requi
 from conformance._client import ApiClient, Exchange
 from conformance._lifecycle import STATUSES, TRANSITIONS
 from conformance._schemas import schema_errors
+from conformance.suite._near import near_misses, same
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet
@@ -159,6 +160,65 @@ def test_unknown_ids_are_never_shown_as_jobs(fleet: Fleet, api: ApiClient, kit: 
             f"an entry that reads as a job: {json.dumps(entry)[:200]}",
             exchange,
         )
+
+
+@pytest.mark.creates_jobs
+@pytest.mark.fleet("primary", "secondary")
+@pytest.mark.requirement(
+    "SJ-BULK-004",
+    "SJ-BULK-002",
+    "SJ-BULK-003",
+    "SJ-CREATE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+    "SJ-HTTP-003",
+)
+def test_near_misses_of_an_id_never_get_the_job(
+    fleet: Fleet, api: ApiClient, request: pytest.FixtureRequest
+) -> None:
+    """Near misses of our job's id (a prefix, a suffix, a substring, another case, non-ASCII lookalikes)
+    next to another job's id: no entry shows our job, an entry that reads as a job is the job of its own id
+    (that very text, or for a UUID in another case the same UUID, RFC 9562), and the other job is there. A
+    server may refuse ids not of its form with a 4xx (E-25); never a 5xx."""
+    primary, secondary = fleet.job_id("primary"), fleet.job_id("secondary")
+    near = near_misses(primary)
+    exchange = api.bulk_get([*near.values(), secondary])
+    if exchange.status is not None and 400 <= exchange.status < 500 and exchange.status != 429:
+        request.node.user_properties.append(
+            ("near-miss ids refused (allowed, E-25)", f"HTTP {exchange.status}")
+        )
+        return
+    results = _results(exchange, "SJ-BULK-004")
+    kinds = {value: kind for kind, value in near.items()}
+    for key, entry in results.items():
+        if not schema_errors("BulkGetError", entry):
+            continue  # an error entry (or none at all): no job shown
+        shown = entry.get("id") if isinstance(entry, dict) else None
+        if key == secondary:
+            require(
+                shown == secondary,
+                "SJ-BULK-002",
+                f"the job {secondary} under its own id",
+                f"id {shown!r}",
+                exchange,
+            )
+            continue
+        what = f"{kinds[key]} of the id of our job {primary}" if key in kinds else "an id nobody asked for"
+        require(
+            key in kinds and same(shown, key),
+            "SJ-BULK-004",
+            f"no job under {key!r} ({what}): left out, or an error entry",
+            f"the job {shown!r} under it: {json.dumps(entry)[:200]}",
+            exchange,
+        )
+    require(
+        secondary in results,
+        "SJ-BULK-003",
+        f"a result for the known id {secondary} next to near misses of {primary}",
+        f"results for {sorted(results)}",
+        exchange,
+    )
 
 
 @pytest.mark.requirement("SJ-BULK-005", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003")

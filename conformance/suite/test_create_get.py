@@ -7,6 +7,7 @@ E-23 and E-24 say how the doc's words are read.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -16,6 +17,7 @@ from conformance._config import Settings
 from conformance._jobs import JobTracker
 from conformance._outcomes import Disabled, Judgement
 from conformance.suite._listing import _by_id, _gone, _listed_under_segment
+from conformance.suite._near import near_misses, same
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet, Member
@@ -215,6 +217,38 @@ def test_get_answers_the_job_asked_for(fleet: Fleet, kit: Kit) -> None:
     """Two jobs exist, so a server that answers another job of the sandbox than the one asked for shows it."""
     for role in ("primary", "secondary"):
         kit.read(fleet.job_id(role))
+
+
+@pytest.mark.fleet("primary")
+@pytest.mark.requirement(
+    "SJ-GET-002",
+    "SJ-GET-003",
+    "SJ-ERROR-003",
+    "SJ-CREATE-001",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_a_near_miss_of_an_id_does_not_get_the_job(fleet: Fleet, kit: Kit) -> None:
+    """GET of a near miss of our job's id (a prefix, a suffix, a substring, another case, non-ASCII
+    lookalikes) finds no job: 404, or another 4xx the spec documents (a server may refuse an id not of its
+    form). A 200 may only be the job whose id is that very text (or, for a UUID in another case, the same
+    UUID, RFC 9562): never ours otherwise."""
+    primary = fleet.job_id("primary")
+    for kind, near in near_misses(primary).items():
+        exchange = kit.api.get_job(quote(near, safe=""))
+        if exchange.status != 200:
+            kit.refused(exchange, range(400, 500), "SJ-GET-002", "getSegmentJob")
+            continue
+        job = expect_job(exchange, "SJ-GET-003")
+        require(
+            same(job.get("id"), near),
+            "SJ-GET-002",
+            f"404 (or another 4xx): {near!r}, {kind} of the id of our job {primary}, is no job's id",
+            f"HTTP 200 with the job {job.get('id')}",
+            exchange,
+        )
 
 
 @pytest.mark.fleet("primary")

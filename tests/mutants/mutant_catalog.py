@@ -154,6 +154,7 @@ MUTANTS: tuple[Mutant, ...] = (
         representative=True,
     ),
     _m("unknown-id-500", "status-codes", "--fault unknown-id-500", "SJ-GET-002 SJ-ERROR-001"),
+    _m("id-prefix-get", "status-codes", "--fault id-prefix-get", "SJ-GET-002"),
     _m("list-500", "status-codes", "--fault list-500", "SJ-LIST-001 SJ-ERROR-001", "SJ-LIST-001"),
     _m("cancel-unknown-204", "status-codes", "--fault cancel-unknown-204", "SJ-CANCEL-006"),
     _m("wrong-content-type", "status-codes", "--fault wrong-content-type", "SJ-HTTP-001"),
@@ -251,6 +252,44 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-LIST-010 SJ-LIST-011",
         "SJ-LIST-010,SJ-LIST-011",
     ),
+    # near misses of a filter value (issue 14): loose comparisons a careless implementation makes; the
+    # variants refusing filter paths leave only segments~segmentId and status to catch them on
+    _m(
+        "filter-substring",
+        "listing",
+        "--fault filter-substring",
+        "SJ-LIST-010 SJ-LIST-011 SJ-LIST-015",
+        "SJ-LIST-010,SJ-LIST-011",
+        representative=True,
+    ),
+    _m(
+        "filter-substring/refuse-filter-paths",
+        "listing",
+        "--fault filter-substring --refuse-filter-paths",
+        "SJ-LIST-010 SJ-LIST-011 SJ-LIST-015",
+        "SJ-LIST-010,SJ-LIST-011",
+    ),
+    _m(
+        "filter-prefix",
+        "listing",
+        "--fault filter-prefix",
+        "SJ-LIST-010 SJ-LIST-011 SJ-LIST-015",
+        "SJ-LIST-010,SJ-LIST-011",
+    ),
+    _m("filter-case-insensitive", "listing", "--fault filter-case-insensitive", "SJ-LIST-010"),
+    _m(
+        "filter-case-insensitive/refuse-filter-paths",
+        "listing",
+        "--fault filter-case-insensitive --refuse-filter-paths",
+        "SJ-LIST-010",
+    ),
+    _m(
+        "filter-normalized",
+        "listing",
+        "--fault filter-normalized",
+        "SJ-LIST-010 SJ-LIST-011 SJ-LIST-015",
+        "SJ-LIST-010,SJ-LIST-011",
+    ),
     _m("bad-limit-500", "listing", "--fault bad-limit-500", "SJ-LIST-013 SJ-ERROR-001", "SJ-LIST-013"),
     _m("start-beyond-end-404", "listing", "--fault start-beyond-end-404", "SJ-LIST-016"),
     _m(
@@ -311,6 +350,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-BULK-002,SJ-BULK-003",
     ),
     _m("bulk-unknown-shown-as-job", "bulk-get", "--fault bulk-unknown-shown-as-job", "SJ-BULK-004"),
+    _m("bulk-id-normalized", "bulk-get", "--fault bulk-id-normalized", "SJ-BULK-004"),
+    _m(
+        "bulk-id-normalized/bulk-unknown-error",
+        "bulk-get",
+        "--fault bulk-id-normalized --bulk-unknown error",
+        "SJ-BULK-004",
+    ),
     _m(
         "bulk-unknown-shown-as-job/bulk-unknown-error",
         "bulk-get",

@@ -286,6 +286,51 @@ def get_wrong_job(api: Any) -> bool:
     return api.get(lone["id"])["id"] == newer["id"] and api.get(newer["id"])["id"] == lone["id"]
 
 
+def full_width(text: str) -> str:
+    """``text`` with its first character in its full-width form (the same after NFKC)."""
+    return chr(ord(text[0]) + 0xFEE0) + text[1:]
+
+
+def listed_under(api: Any, filter_text: str) -> list[str]:
+    return [job["id"] for job in api.list(property=filter_text)["children"]]
+
+
+def filter_substring(api: Any) -> bool:
+    job = api.create()
+    return job["id"] in listed_under(api, f"id=={job['id'][3:-3]}")
+
+
+def filter_prefix(api: Any) -> bool:
+    job = api.create()
+    return job["id"] in listed_under(api, f"id=={job['id'][:-3]}") and not listed_under(
+        api, f"id=={job['id'][3:]}"
+    )
+
+
+def filter_case_insensitive(api: Any) -> bool:
+    job = api.create()
+    return job["id"] in listed_under(api, f"sandbox.sandboxName=={job['sandbox']['sandboxName'].upper()}")
+
+
+def filter_normalized(api: Any) -> bool:
+    job = api.create()
+    segment = api.settings.segment_ids[0]
+    return job["id"] in listed_under(api, f"segments~segmentId=={full_width(segment)}")
+
+
+def id_prefix_get(api: Any) -> bool:
+    job = api.create()
+    answer = api.http.get(f"/segment/jobs/{job['id'][:-1]}")
+    return answer.status_code == 200 and answer.json()["id"] == job["id"]
+
+
+def bulk_id_normalized(api: Any) -> bool:
+    job = api.create()
+    lookalike = full_width(job["id"])
+    results = api.bulk_get(lookalike).json()["results"]
+    return isinstance(results.get(lookalike), dict) and results[lookalike].get("id") == job["id"]
+
+
 #: For each fault: does the server show the symptom the fault names?
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
@@ -354,6 +399,12 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "page-without-page": lambda api: "_page" not in api.list(),
     "created-job-invisible": created_job_invisible,
     "get-wrong-job": get_wrong_job,
+    "filter-substring": filter_substring,
+    "filter-prefix": filter_prefix,
+    "filter-case-insensitive": filter_case_insensitive,
+    "filter-normalized": filter_normalized,
+    "id-prefix-get": id_prefix_get,
+    "bulk-id-normalized": bulk_id_normalized,
 }
 
 
