@@ -15,8 +15,8 @@ A distant target: `serve --latency 100` and `--latency 300` delay every answer b
 `standard` runs against each (sequential, the suite's only mode), and so does `schemathesis run --workers 4`.
 
 A target that hangs: the reference server behind a proxy (:class:`HangOnNonJson`) that never answers a
-create (``POST /segment/jobs``) whose body is not JSON, and passes every other request on, as Prism's mock
-holds such bodies open. The run keeps the default timeouts (read 15 s); the case shows how long the run
+create (``POST /segment/jobs``) whose body is not JSON (a server stuck on a body it cannot parse), and
+passes every other request on. The run keeps the default timeouts (read 15 s); the case shows how long the run
 takes, which requirements did not pass and which tests took longest, to see that only the hanging
 operation's requirements are reported and that its generated tests stop at the first timeout.
 
