@@ -3,30 +3,50 @@
     python benchmarks/time_to_verdict.py                 # every case, 3 repetitions each
     python benchmarks/time_to_verdict.py --repeat 1 --cases quick-embedded,standard-embedded
     python benchmarks/time_to_verdict.py --json out.json
+    python benchmarks/time_to_verdict.py --cases standard-latency-100ms,schemathesis-latency-100ms-workers-4
 
 For each case it prints the median wall time, the requests the suite sent, the jobs it created, the peak
 resident memory of the run (largest process), and the verdict. Jobs of the reference server take 0.2, 5 or
 20 s (`--job-seconds`); two cases test a crowded server (`--preload 3000`, and with another client creating
 jobs, `--background-creates 0.5`); `schemathesis run` (all phases, all checks but use_after_free, same spec
-and server) is measured beside the suite. Figures go in the README's performance section.
+and server) is measured beside the suite.
+
+A distant target: `serve --latency 100` and `--latency 300` delay every answer by 100 or 300 ms (+/- 10 %);
+`standard` runs against each (sequential, the suite's only mode), and so does `schemathesis run --workers 4`.
+
+A target that hangs: the reference server behind a proxy (:class:`HangOnNonJson`) that never answers a
+create (``POST /segment/jobs``) whose body is not JSON (a server stuck on a body it cannot parse), and
+passes every other request on. The run keeps the default timeouts (read 15 s); the case shows how long the run
+takes, which requirements did not pass and which tests took longest, to see that only the hanging
+operation's requirements are reported and that its generated tests stop at the first timeout.
+
+Figures go in the README's performance section.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "hostile"))  # the raw-socket servers of the hostile self-tests
+
+from hostile_server import RawServer, Received, head_bytes  # noqa: E402
 
 from conformance._config import (  # noqa: E402
     DEFAULT_ACCESS_TOKEN,
@@ -60,6 +80,8 @@ class Case:
     profile: str | None = None
     job_seconds: float | None = None  # None: the embedded server (its default job time)
     server_args: tuple[str, ...] = ()  # more flags of the separately started server
+    tool_args: tuple[str, ...] = ()  # more flags of the tool (schemathesis run)
+    hang: str | None = None  # "METHOD PATH": behind a proxy that never answers its bodies that are not JSON
 
 
 @dataclass
@@ -74,6 +96,12 @@ class Result:
     peak_mb: float = 0.0
     verdict: str = ""
     exit_codes: list[int] = field(default_factory=list)
+    #: the suite's requirements that did not pass, nor were out of scope, with their outcome (last run)
+    not_passed: dict[str, str] = field(default_factory=dict)
+    #: with ``hang``: the requests the proxy never answered, per run
+    held: list[int] = field(default_factory=list)
+    #: the suite's tests that took longest (name, seconds; last run)
+    slowest_tests: list[tuple[str, float]] = field(default_factory=list)
 
 
 CASES = [
@@ -92,7 +120,96 @@ CASES = [
         ("--preload", "3000", "--background-creates", "0.5"),
     ),
     Case("schemathesis-run", "schemathesis", None, 1.0),
+    Case("standard-latency-100ms", "suite", "standard", 1.0, ("--latency", "100")),
+    Case("standard-latency-300ms", "suite", "standard", 1.0, ("--latency", "300")),
+    Case(
+        "schemathesis-latency-100ms-workers-4",
+        "schemathesis",
+        None,
+        1.0,
+        ("--latency", "100"),
+        ("--workers", "4"),
+    ),
+    Case(
+        "schemathesis-latency-300ms-workers-4",
+        "schemathesis",
+        None,
+        1.0,
+        ("--latency", "300"),
+        ("--workers", "4"),
+    ),
+    Case("standard-create-hangs-on-non-json", "suite", "standard", 1.0, hang="POST /segment/jobs"),
 ]
+SCHEMATHESIS_HEADERS = (
+    f"Authorization: Bearer {DEFAULT_ACCESS_TOKEN}",
+    f"x-api-key: {DEFAULT_API_KEY}",
+    f"x-gw-ims-org-id: {DEFAULT_IMS_ORG}",
+    f"x-sandbox-name: {DEFAULT_SANDBOX}",
+)
+#: outcomes of results.json that are neither a pass nor out of scope
+_NOT_PASSED = ("fail", "error", "skip", "untested")
+#: headers about one connection or one framing, which the proxy sets itself (RFC 9110 section 7.6.1)
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade", "host"}
+)
+
+
+class HangOnNonJson(RawServer):
+    """Passes every request on to ``upstream`` and its answer back, except a request of ``only`` ("METHOD
+    PATH") whose body is not JSON: that one is never answered, its connection held open and silent until the
+    proxy stops."""
+
+    def __init__(self, upstream: str, only: str) -> None:
+        super().__init__()
+        parts = urllib.parse.urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.only = only
+        self.held = 0  # requests never answered
+
+    def answer(self, conn: socket.socket, request: Received) -> bool:
+        if f"{request.method} {request.path.rstrip('/')}" == self.only and not _is_json(request.body):
+            with self._lock:
+                self.held += 1
+            self.wait(3600)
+            return False
+        upstream = http.client.HTTPConnection(*self.upstream, timeout=60)
+        try:
+            headers = {k: v for k, v in request.headers if k.lower() not in _HOP_BY_HOP}
+            upstream.request(request.method, request.target, body=request.body or None, headers=headers)
+            response = upstream.getresponse()
+            status, reason, body = response.status, response.reason, response.read()
+            fields = {k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP}
+        finally:
+            upstream.close()
+        if status not in (204, 304) and request.method != "HEAD":
+            fields["Content-Length"] = str(len(body))
+        conn.sendall(head_bytes(status, reason, fields) + body)
+        return True
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:  # UnicodeDecodeError included
+        return False
+    return True
+
+
+@contextmanager
+def _target(case: Case, env: dict[str, str]) -> Iterator[tuple[str | None, HangOnNonJson | None]]:
+    """The base URL of the case's server (None: the embedded server), and its proxy if it has one, started
+    for one run."""
+    if case.job_seconds is None:
+        yield None, None
+        return
+    server = start_subprocess(["--job-seconds", str(case.job_seconds), *case.server_args], env=env)
+    proxy = None if case.hang is None else HangOnNonJson(server.base_url, case.hang).start()
+    try:
+        yield (server.base_url, None) if proxy is None else (proxy.base_url, proxy)
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        server.stop()
 
 
 def _clean_env() -> dict[str, str]:
@@ -117,58 +234,25 @@ def run_case(case: Case, repeat: int) -> Result:
     peak = 0.0
     for _ in range(repeat):
         env = _clean_env()
-        server = None
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, _target(case, env) as (base_url, proxy):
             if case.tool == "suite":
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "conformance",
-                    "run",
-                    "--profile",
-                    str(case.profile),
-                    "--report-dir",
-                    tmp,
-                    "--seed",
-                    "1",
-                ]
-                if case.job_seconds is not None:
-                    args = ["--job-seconds", str(case.job_seconds), *case.server_args]
-                    server = start_subprocess(args, env=env)
-                    cmd += ["--base-url", server.base_url]
+                cmd = [sys.executable, "-m", "conformance", "run", "--profile", str(case.profile)]
+                cmd += ["--report-dir", tmp, "--seed", "1"]
+                if base_url is not None:
+                    cmd += ["--base-url", base_url]
                     # what the embedded server would know, so the same requirements are in scope
                     env = {**env, **KNOWN_TO_THE_SERVER}
             else:
-                server = start_subprocess(["--job-seconds", str(case.job_seconds or 1.0)], env=env)
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "schemathesis.cli",
-                    "run",
-                    str(ROOT / "spec" / "segment-jobs.openapi.yaml"),
-                    "--url",
-                    server.base_url,
-                    "--checks",
-                    "all",
-                    "--exclude-checks",
-                    "use_after_free",
-                    "-H",
-                    f"Authorization: Bearer {DEFAULT_ACCESS_TOKEN}",
-                    "-H",
-                    f"x-api-key: {DEFAULT_API_KEY}",
-                    "-H",
-                    f"x-gw-ims-org-id: {DEFAULT_IMS_ORG}",
-                    "-H",
-                    f"x-sandbox-name: {DEFAULT_SANDBOX}",
-                    "--seed",
-                    "1",
-                    "--no-color",
-                ]
-            try:
-                measured = _measure(cmd, env)
-            finally:
-                if server is not None:
-                    server.stop()
+                assert base_url is not None
+                cmd = [sys.executable, "-m", "schemathesis.cli", "run"]
+                cmd += [str(ROOT / "spec" / "segment-jobs.openapi.yaml"), "--url", base_url]
+                cmd += ["--checks", "all", "--exclude-checks", "use_after_free"]
+                for header in SCHEMATHESIS_HEADERS:
+                    cmd += ["-H", header]
+                cmd += ["--seed", "1", "--no-color", *case.tool_args]
+            measured = _measure(cmd, env)
+            if proxy is not None:
+                result.held.append(proxy.held)
             result.wall_s.append(round(measured["wall"], 2))
             result.exit_codes.append(int(measured["code"]))
             peak = max(peak, measured["maxrss_kb"] / 1024)
@@ -178,6 +262,12 @@ def run_case(case: Case, repeat: int) -> Result:
                 result.verdict = data["verdict"]
                 result.requests = data.get("stats", {}).get("requests")
                 result.jobs = data.get("stats", {}).get("jobs_created")
+                rows = data["requirements"]
+                result.not_passed = {r["id"]: r["outcome"] for r in rows if r["outcome"] in _NOT_PASSED}
+                tests = sorted(data["tests"], key=lambda t: -float(t.get("duration_s") or 0))
+                result.slowest_tests = [
+                    (t["name"], round(float(t.get("duration_s") or 0), 1)) for t in tests[:5]
+                ]
             elif case.tool == "schemathesis":
                 result.verdict = "passed" if measured["code"] == 0 else f"exit {int(measured['code'])}"
     result.median_s = round(statistics.median(result.wall_s), 2)
@@ -195,6 +285,13 @@ def table(results: list[Result]) -> str:
             f"| {r.case} | {r.tool} | {r.median_s} | {r.runs} | {'-' if r.requests is None else r.requests} "
             f"| {'-' if r.jobs is None else r.jobs} | {r.peak_mb} | {r.verdict} |"
         )
+    for r in results:
+        if r.not_passed:
+            lines.append(f"{r.case}: not passed: " + ", ".join(f"{k} ({v})" for k, v in r.not_passed.items()))
+        if r.held:
+            lines.append(f"{r.case}: requests never answered, per run: {r.held}")
+        if r.slowest_tests and r.not_passed:
+            lines.append(f"{r.case}: slowest tests: " + ", ".join(f"{n} {d} s" for n, d in r.slowest_tests))
     return "\n".join(lines)
 
 

@@ -11,9 +11,9 @@ Modules: ``settings`` (configuration), ``lifecycle`` (a job's life as a function
 (SQLite), ``jobs`` (JSON form of a job), ``listing`` (query and paging), ``auth`` (gateway checks), ``ims``
 (the token endpoint of ``--ims-port``), ``problems`` (error bodies), ``faults`` (deliberate, switchable
 faults), ``preload`` (old finished jobs of a crowded sandbox), ``background`` (another client creating jobs),
-``middleware`` (the HTTP variants around the app: 429/503, Connection: close, chunked, gzip), ``app`` (the
-Starlette app), ``web`` (dispatch and error handlers), ``server`` (thread, process, blocking serve, access
-log), ``__main__`` (command line).
+``middleware`` (the HTTP variants around the app: latency, 429/503, Connection: close, chunked, gzip),
+``app`` (the Starlette app), ``web`` (dispatch and error handlers), ``server`` (thread, process, blocking
+serve, access log), ``__main__`` (command line).
 """
 
 from conformance.reference.app import create_app

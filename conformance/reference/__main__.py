@@ -25,6 +25,8 @@ from conformance.reference.settings import (
     DEFAULT_IMS_TOKEN_LIFETIME,
     DEFAULT_KEEP_ALIVE_SECONDS,
     ENVIRONMENT,
+    LATENCY_JITTER,
+    LATENCY_SEED,
     ServerSettings,
 )
 
@@ -77,6 +79,7 @@ def _epilog() -> str:
         "       --listing-lag 1 --lenient-query --refuse-filter-paths --refuse-sort-attributes",
         "  python -m conformance.reference --port 0 --throttle-every 6 --unavailable-every 20 \\",
         "       --gzip --chunked --idle-close 1 --path-prefix /data/core/ups --absolute-links",
+        "  python -m conformance.reference --port 0 --latency 300          # a target across the internet",
         "  curl -H 'Authorization: Bearer segjobs-local-token' -H 'x-api-key: segjobs-local-key' \\",
         "       -H 'x-gw-ims-org-id: 0000000000000000000000AA@AdobeOrg' http://127.0.0.1:8080/segment/jobs",
         "  python -m conformance.reference --port 8080 --ims-port 8081 --ims-token-lifetime 60",
@@ -238,6 +241,18 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="the hrefs of _links are absolute URLs of the origin the request was sent to (from its Host "
         "header: http://HOST[:PORT][PATH]/segment/jobs/...) instead of paths",
     )
+    distance = parser.add_argument_group("distance: a server across the internet (conformant)")
+    distance.add_argument(
+        "--latency",
+        metavar="MS",
+        type=argtypes.milliseconds,
+        default=0.0,
+        help="every answer of the API comes MS milliseconds after its request, as from a server across the "
+        f"internet, give or take {LATENCY_JITTER * 100:g}%% (each delay drawn evenly from a random generator "
+        f"seeded with {LATENCY_SEED}, so the Nth request of the server's life waits the same on every run); "
+        "the server serves other requests meanwhile; the token endpoint answers at once (default: 0, "
+        "no delay)",
+    )
     ims = parser.add_argument_group("token endpoint (OAuth client credentials, as the platform's IMS)")
     ims.add_argument(
         "--ims-port",
@@ -356,6 +371,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
                 chunked=args.chunked,
                 path_prefix=args.path_prefix,
                 absolute_links=args.absolute_links,
+                latency_ms=args.latency,
             )
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)

@@ -60,6 +60,17 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def milliseconds(text: str) -> float:
+    """A delay in milliseconds: a number, 0 or more (0: none)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of milliseconds, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of milliseconds >= 0, got {text}")
+    return value
+
+
 def path_prefix(text: str) -> str:
     """``/data/core/ups`` (a slash at the end is dropped; ``/`` alone is no prefix)."""
     prefix = text.rstrip("/")

@@ -5,6 +5,8 @@ the app is wrapped in, outermost first:
 ======================  =================================  ==============================================
 middleware              setting (``serve`` flag)           what the client sees
 ======================  =================================  ==============================================
+:class:`Latency`        ``latency_ms`` (``--latency``)     every answer that many milliseconds after its
+                                                           request, give or take :data:`LATENCY_JITTER`
 :class:`CloseEvery`     ``connection_close``               ``Connection: close`` on every answer, and
                         (``--connection-close``)           the server closes the connection after it
 :class:`Chunked`        ``chunked`` (``--chunked``)        bodies framed with ``Transfer-Encoding:
@@ -18,15 +20,17 @@ middleware              setting (``serve`` flag)           what the client sees
                         ``--unavailable-every``)           a problem body, before anything else is checked
 ======================  =================================  ==============================================
 
-The order makes the variants compose: a 429 is gzip-encoded and chunked like any answer, and every answer
-carries ``Connection: close``. Idle keep-alive connections (``idle_close_seconds``) are closed by the HTTP
-server itself (uvicorn's ``timeout_keep_alive``, see :mod:`.server`); the path prefix and absolute links are
-the app's (:mod:`.app`).
+The order makes the variants compose: a 429 is delayed, gzip-encoded and chunked like any answer, and every
+answer carries ``Connection: close``. Idle keep-alive connections (``idle_close_seconds``) are closed by the
+HTTP server itself (uvicorn's ``timeout_keep_alive``, see :mod:`.server`); the path prefix and absolute links
+are the app's (:mod:`.app`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -34,7 +38,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.reference.problems import problem_response
-from conformance.reference.settings import ServerSettings
+from conformance.reference.settings import LATENCY_JITTER, LATENCY_SEED, ServerSettings
 
 #: The size of the pieces a chunked body is sent in (a page of jobs takes several).
 CHUNK_BYTES = 1024
@@ -59,6 +63,8 @@ _BODYLESS = (204, 304)
 def stack(settings: ServerSettings) -> list[Middleware]:
     """The middleware of the variants ``settings`` switch on, outermost first (empty by default)."""
     layers: list[Middleware] = []
+    if settings.latency_ms:
+        layers.append(Middleware(Latency, milliseconds=settings.latency_ms))
     if settings.connection_close:
         layers.append(Middleware(CloseEvery))
     if settings.chunked:
@@ -74,6 +80,35 @@ def stack(settings: ServerSettings) -> list[Middleware]:
             )
         )
     return layers
+
+
+class Latency:
+    """Every request waits ``milliseconds``, give or take :data:`LATENCY_JITTER`, before the app sees it, as
+    if the server were far away: the wait is an ``asyncio.sleep``, so the server serves other requests
+    meanwhile. The delays come from ``random.Random(seed)``: the Nth request of the server's life always
+    waits the same (requests that arrive together take their delays in the order they arrive)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        milliseconds: float,
+        seed: int = LATENCY_SEED,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.app = app
+        self.seconds = milliseconds / 1000
+        self._random = random.Random(seed)
+        self._sleep = sleep
+
+    def delay(self) -> float:
+        """The next request's wait, in seconds: between (1 - jitter) and (1 + jitter) times the latency."""
+        return self.seconds * self._random.uniform(1 - LATENCY_JITTER, 1 + LATENCY_JITTER)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._sleep(self.delay())
+        await self.app(scope, receive, send)
 
 
 class LaterPlease:

@@ -22,6 +22,7 @@ asynchronous effects    ``cancel_delay_seconds`` (a cancel applied later), ``del
 "later, please"         ``throttle_every`` (429) and ``unavailable_every`` (503), with ``Retry-After: 1``
 HTTP                    ``connection_close``, ``idle_close_seconds``, ``gzip``, ``chunked``, ``path_prefix``,
                         ``absolute_links`` (see :mod:`conformance.reference.middleware`)
+distance                ``latency_ms``: every answer that many milliseconds later, with a little seeded jitter
 ======================  ====================================================================================
 """
 
@@ -55,6 +56,10 @@ DEFAULT_JOB_SECONDS = 1.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 #: How long an idle keep-alive connection stays open without ``idle_close_seconds`` (uvicorn's default).
 DEFAULT_KEEP_ALIVE_SECONDS = 5.0
+#: With ``latency_ms``: each delay is drawn evenly between (1 - this) and (1 + this) times it ...
+LATENCY_JITTER = 0.1
+#: ... by a random generator seeded with this, so the Nth request of a server's life always waits the same.
+LATENCY_SEED = 0
 
 #: The environment variables :meth:`ServerSettings.from_env` reads, with their local defaults.
 ENVIRONMENT: Mapping[str, str] = {
@@ -187,6 +192,9 @@ class ServerSettings:
     path_prefix: str = ""
     #: Variant (HTTP): ``_links`` hrefs are absolute URLs of the request's origin instead of paths.
     absolute_links: bool = False
+    #: Distance: every answer of the API comes that many milliseconds (give or take the jitter of
+    #: :class:`.middleware.Latency`) after its request; 0 answers at once.
+    latency_ms: float = 0.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -232,6 +240,9 @@ class ServerSettings:
             seconds = getattr(self, name)
             if seconds is not None and not (_is_number(seconds) and 0 <= seconds < math.inf):
                 problems.append(f"{name} must be >= 0 and finite, got {seconds!r}")
+        latency = self.latency_ms
+        if not (_is_number(latency) and 0 <= latency < math.inf):
+            problems.append(f"latency_ms must be >= 0 and finite, got {latency!r}")
         idle = self.idle_close_seconds
         if idle is not None and not (_is_number(idle) and 0 < idle < math.inf):
             problems.append(f"idle_close_seconds must be > 0 and finite, got {idle!r}")
@@ -366,6 +377,12 @@ class ServerSettings:
             name for name, on in (("gzip when accepted", self.gzip), ("chunked", self.chunked)) if on
         ]
         links = "absolute URLs of the request's origin" if self.absolute_links else "paths"
+        latency = (
+            f"every answer {self.latency_ms:g} ms after its request "
+            f"(+/- {LATENCY_JITTER * 100:g} %, seed {LATENCY_SEED})"
+            if self.latency_ms
+            else "none: answers at once"
+        )
         return [
             f"query values   {query}",
             f"sort on        {sort_keys}",
@@ -377,6 +394,7 @@ class ServerSettings:
             f"connections    {connections}",
             "bodies         " + (", ".join(encodings) if encodings else "identity, with Content-Length"),
             f"served under   {self.path_prefix or '/'} (links are {links})",
+            f"latency        {latency}",
         ]
 
 

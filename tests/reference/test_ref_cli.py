@@ -68,8 +68,12 @@ def test_help_documents_every_variant_of_the_latitude(capsys: pytest.CaptureFixt
         "--chunked",
         "--path-prefix PATH",
         "--absolute-links",
+        "--latency MS",
     ):
         assert option in text
+    assert "every answer of the API comes MS milliseconds after its request" in text
+    assert "give or take 10%" in text and "random generator seeded with 0" in text
+    assert "the server serves other requests meanwhile" in text and "(default: 0, no delay)" in text
     assert '{"id", "error": {"status": 404, "message": "not found"}}' in text
     assert "answered 429 with Retry-After: 1" in text and "answered 503 with Retry-After: 1" in text
     assert "sort only on creationTime and updateTime" in text
@@ -107,6 +111,11 @@ def test_help_documents_every_variant_of_the_latitude(capsys: pytest.CaptureFixt
         ["--path-prefix", "data/core/ups"],
         ["--path-prefix", "/data core"],
         ["--path-prefix", "/data?core"],
+        ["--latency", "-1"],
+        ["--latency", "soon"],
+        ["--latency", "inf"],
+        ["--latency", "nan"],
+        ["--latency", ""],
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,6 +135,9 @@ def test_parser_defaults() -> None:
     assert (args.throttle_every, args.unavailable_every, args.connection_close) == (None, None, False)
     assert (args.idle_close, args.gzip, args.chunked) == (None, False, False)
     assert (args.path_prefix, args.absolute_links) == ("", False)
+    assert args.latency == 0.0
+    assert build_parser().parse_args(["--latency", "250"]).latency == 250.0
+    assert build_parser().parse_args(["--latency", "0"]).latency == 0.0
     assert build_parser().parse_args(["--path-prefix", "/data/core/ups/"]).path_prefix == "/data/core/ups"
     assert build_parser().parse_args(["--path-prefix", "/"]).path_prefix == ""
 

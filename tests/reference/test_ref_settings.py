@@ -44,6 +44,7 @@ def test_defaults_match_the_shared_local_defaults() -> None:
         "chunked": False,
         "path_prefix": "",
         "absolute_links": False,
+        "latency_ms": 0.0,
     }
     assert {name: getattr(settings, name) for name in latitude} == latitude
 
@@ -100,6 +101,10 @@ def test_sandbox_ids_are_stable_and_distinct() -> None:
         ({"path_prefix": "/data/core/"}, "path_prefix"),
         ({"path_prefix": "/data core"}, "path_prefix"),
         ({"path_prefix": "/"}, "path_prefix"),
+        ({"latency_ms": -1}, "latency_ms"),
+        ({"latency_ms": float("inf")}, "latency_ms"),
+        ({"latency_ms": float("nan")}, "latency_ms"),
+        ({"latency_ms": "100"}, "latency_ms"),
     ],
 )
 def test_invalid_settings_are_refused_with_the_reason(changes: dict[str, object], message: str) -> None:
@@ -133,6 +138,7 @@ def test_describe_says_which_variants_are_on() -> None:
         "connections    keep-alive, closed after 5 s idle",
         "bodies         identity, with Content-Length",
         "served under   / (links are paths)",
+        "latency        none: answers at once",
     ):
         assert line in default
     varied = ServerSettings(
@@ -149,6 +155,7 @@ def test_describe_says_which_variants_are_on() -> None:
         chunked=True,
         path_prefix="/data/core/ups",
         absolute_links=True,
+        latency_ms=300,
     )
     text = "\n".join(varied.describe())
     for line in (
@@ -162,6 +169,7 @@ def test_describe_says_which_variants_are_on() -> None:
         "connections    keep-alive, closed after 1 s idle",
         "bodies         gzip when accepted, chunked",
         "served under   /data/core/ups (links are absolute URLs of the request's origin)",
+        "latency        every answer 300 ms after its request (+/- 10 %, seed 0)",
     ):
         assert line in text
     assert "FAULTS" not in text  # variants are conformant
