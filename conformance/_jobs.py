@@ -190,6 +190,8 @@ class JobTracker:
         if exchange.status is None or not self.jobs:
             return
         source, job_id = route(exchange.method, exchange.url)
+        if exchange.method.upper() == "DELETE" and job_id in self.jobs and 200 <= exchange.status < 300:
+            self.jobs[job_id].cancel_accepted = True
         if source == "get" and job_id is not None:
             self._note_read(job_id, exchange)
             if exchange.status == 404:

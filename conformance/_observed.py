@@ -31,6 +31,8 @@ class TrackedJob:
     created_at: float
     observations: list[Observation] = field(default_factory=list)
     cancel_requested: bool = False
+    #: a cancel of it was answered with a success (a job whose every cancel was refused never ends cancelled)
+    cancel_accepted: bool = False
     #: when a GET of it by its owner first answered 404 after its cancel (a cancelled job may be removed)
     gone_at: float | None = None
     #: the last answer to a GET of it, whatever its status (the evidence of a judgement on what GET showed)

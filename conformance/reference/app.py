@@ -29,6 +29,7 @@ it; the hrefs of ``_links`` (``cancel``, ``checkStatus``, ``next``) carry the pr
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -133,6 +134,7 @@ class SegmentJobsApi:
         self._last_created_id: str | None = None  # fault duplicate-ids
         self._presented: dict[str, int] = {}  # fault creation-time-drifts
         self._query_rules = listing.QueryRules.of(settings)
+        self._later: set[asyncio.Task[None]] = set()  # fault refused-cancel-applied-later
 
     # -- operations -------------------------------------------------------------------------------------
 
@@ -336,12 +338,21 @@ class SegmentJobsApi:
         if record is None:
             if self._fault("cancel-unknown-204"):
                 return Response(status_code=204)
+            if self._fault("refused-cancel-applied-later"):
+                task = asyncio.create_task(self._cancel_anywhere_later(job_id))
+                self._later.add(task)
+                task.add_done_callback(self._later.discard)
             raise ApiError(404, f"Segment job '{job_id}' not found.")
         if self._fault("cancel-200-body"):
             return JSONResponse(_cancel_message(job_id))
         if self._fault("cancel-204-body"):
             return NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
         return Response(status_code=204)
+
+    async def _cancel_anywhere_later(self, job_id: str) -> None:
+        """Fault refused-cancel-applied-later: the refused cancel reaches the job in whatever sandbox."""
+        await asyncio.sleep(1.0)
+        await run_in_threadpool(self.store.cancel, JobScope(org=self.settings.ims_org, sandbox=None), job_id)
 
     async def _newest_job_ids(self, tenant: Tenant) -> set[str]:
         """The id of the newest job the tenant sees (none when there is none); fault created-job-invisible."""

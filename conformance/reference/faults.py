@@ -33,6 +33,9 @@ FAULTS: Mapping[str, str] = {
     "any-token-accepted": "Any bearer token is accepted (a missing one is still refused).",
     "no-auth": "No gateway checks at all: requests without credentials are served.",
     "sandbox-leak": "Jobs are visible and cancellable from every sandbox of the org.",
+    "refused-cancel-applied-later": (
+        "A cancel answered 404 (the job is in another sandbox) is applied anyway a second later."
+    ),
     "empty-array-accepted": "Create with [] answers 200 and creates a job with no segments.",
     "malformed-body-500": "A request body that is not JSON answers 500 instead of 400.",
     "update-time-backwards": "Once a job leaves NEW its updateTime reads earlier than its creationTime.",

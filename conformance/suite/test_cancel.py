@@ -21,7 +21,7 @@ import pytest
 
 from conformance._checks import ConformanceFailure, expect_job, expect_status, require
 from conformance._client import ApiClient, Exchange
-from conformance._lifecycle import RUNNING, TERMINAL, compress, illegal_step
+from conformance._lifecycle import CANCEL_EFFECT, RUNNING, TERMINAL, compress, illegal_step
 from conformance._observed import TrackedJob
 from conformance._outcomes import Undecided
 
@@ -283,6 +283,7 @@ def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, api: ApiClient, se
 @pytest.mark.fleet("secondary")
 @pytest.mark.requirement(
     "SJ-CANCEL-005",
+    "SJ-AUTH-007",
     "SJ-CREATE-001",
     "SJ-GET-001",
     "SJ-GET-003",
@@ -295,9 +296,20 @@ def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, api: ApiClient, se
     "SJ-HTTP-002",
 )
 def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
-    fleet.wait_finished(["secondary"])
-    job_id = fleet.job_id("secondary")
+    """The secondary job is the one refused cancels aim at (another sandbox, bad credentials): unless a
+    cancel of it was accepted, it ran to its end, never cancelled, however long after a refusal a wrongly
+    applied cancel would have shown; then a cancel of the finished job changes nothing."""
+    (job,) = fleet.wait_finished(["secondary"])
+    job_id = job.id
     read, before = kit.read(job_id)
+    if not job.cancel_accepted:
+        require(
+            not set(job.statuses) & CANCEL_EFFECT,
+            "SJ-AUTH-007",
+            "a job whose every cancel was refused ends SUCCEEDED or FAILED, never cancelled",
+            " -> ".join(compress(job.statuses)),
+            read,
+        )
     require(
         before["status"] in TERMINAL,
         "SJ-LIFECYCLE-004",

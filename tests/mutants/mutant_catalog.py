@@ -381,6 +381,14 @@ MUTANTS: tuple[Mutant, ...] = (
         representative=True,
     ),
     _m("unknown-sandbox-default", "auth", "--fault unknown-sandbox-default", "SJ-AUTH-008"),
+    # the cancel lands a second after its 404: seen once the job would have ended, never at once
+    _m(
+        "refused-cancel-applied-later",
+        "auth",
+        "--fault refused-cancel-applied-later --job-seconds 4",
+        "SJ-AUTH-007",
+        "SJ-AUTH-006,SJ-AUTH-007",
+    ),
     # creates refused by the gateway run in the standard profile
     _m("refused-create-creates", "auth", "--fault refused-create-creates", "SJ-AUTH-007", profile="standard"),
     # -- bad input --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -103,6 +104,13 @@ def duplicate_ids(api: Any) -> bool:
 def sandbox_leak(api: Any) -> bool:
     job = api.create()
     return bool(api.in_sandbox("dev").http.get(f"/segment/jobs/{job['id']}").status_code == 200)
+
+
+def refused_cancel_applied_later(api: Any) -> bool:
+    job = api.create()
+    assert api.in_sandbox("dev").http.delete(f"/segment/jobs/{job['id']}").status_code == 404
+    time.sleep(1.5)  # the fault applies the refused cancel a second later (real time; the jobs' clock stands)
+    return api.status(job["id"]) in ("CANCELLING", "CANCELLED")
 
 
 def list_ignores_status_filter(api: Any) -> bool:
@@ -358,6 +366,7 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     ),
     "no-auth": lambda api: httpx.get(api.base_url + "/segment/jobs").status_code == 200,
     "sandbox-leak": sandbox_leak,
+    "refused-cancel-applied-later": refused_cancel_applied_later,
     "empty-array-accepted": lambda api: create_response(api, body=[]).status_code == 200,
     "malformed-body-500": lambda api: (
         api.http.post("/segment/jobs", content=b"[", headers={"Content-Type": "application/json"}).status_code
