@@ -32,11 +32,13 @@ def test_a_planted_fault_is_an_error_annotation_and_the_summary_lands_in_the_ste
     }, commands
     message = errors["error title=SJ-GET-002 (MUST)%3A GET of an unknown job id answers 404"].split("%0A")
     assert message[0] == "SJ-GET-002 GET of an unknown job id answers 404"
-    assert "expected: HTTP status [404]" in message
+    # the first failing test of SJ-GET-002 speaks (an unknown id, or a near miss of a known one)
+    assert any(part.startswith("expected: HTTP status ") for part in message), message
     assert any(part.startswith("got: HTTP 500") for part in message)
-    assert "in test_http.py::test_unknown_job_id_answers_404_with_an_error_body" in message
-    assert message[-1].startswith(f"curl -X GET {server.base_url}/segment/jobs/")
-    assert "-H 'Authorization: Bearer ***' -H 'x-api-key: ***'" in message[-1]
+    assert any(part.startswith("in test_") and "_id" in part for part in message), message
+    (curl,) = [part for part in message if part.startswith("curl ")]
+    assert curl.startswith(f"curl -X GET {server.base_url}/segment/jobs/")
+    assert "-H 'Authorization: Bearer ***' -H 'x-api-key: ***'" in curl
 
     summary_md = (tmp_path / "reports" / "summary.md").read_text()
     assert step_summary.read_text() == "### an earlier step\n" + summary_md
