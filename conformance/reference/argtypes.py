@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from conformance.reference.settings import PATH_PREFIX_PATTERN
 
@@ -14,61 +15,41 @@ def port(text: str) -> int:
     return value
 
 
-def positive_int(text: str) -> int:
-    value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
-    return value
+def _at_least(low: int, why: str = "") -> Callable[[str], int]:
+    """An integer of at least ``low``."""
+
+    def parse(text: str) -> int:
+        value = integer(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}{why}, got {text}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    value = integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
-    return value
+def _amount(unit: str, *, positive: bool) -> Callable[[str], float]:
+    """A finite number of ``unit``, more than 0 (``positive``) or 0 and more."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of {unit}, got {text!r}") from None
+        if not (value > 0 if positive else value >= 0) or value == float("inf"):
+            bound = "> 0" if positive else ">= 0"
+            raise argparse.ArgumentTypeError(f"expected a number of {unit} {bound}, got {text}")
+        return value
+
+    return parse
 
 
-def seconds(text: str) -> float:
-    """A finite number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = seconds(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
-    return value
-
-
-def at_least_two(text: str) -> int:
-    value = integer(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 2 (1 refuses every request), got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = seconds(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text}")
-    return value
-
-
-def milliseconds(text: str) -> float:
-    """A delay in milliseconds: a number, 0 or more (0: none)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of milliseconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of milliseconds >= 0, got {text}")
-    return value
+positive_int = _at_least(1)
+non_negative_int = _at_least(0)
+at_least_two = _at_least(2, " (1 refuses every request)")
+positive_float = _amount("seconds", positive=True)
+non_negative_float = _amount("seconds", positive=False)
+#: a delay in milliseconds (0: none)
+milliseconds = _amount("milliseconds", positive=False)
 
 
 def path_prefix(text: str) -> str:
