@@ -67,6 +67,8 @@ def test_an_interrupted_run_writes_results_and_cleans_up(tmp_path: Path, referen
         stderr=subprocess.PIPE,
         text=True,
         env=run_env({"SEGJOBS_JOB_TIMEOUT": "100"}),
+        # as from a terminal: a pytest-xdist worker ignores SIGINT, and a child inherits an ignored signal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not statuses_on(server.base_url) and time.monotonic() < deadline:  # wait until jobs exist
