@@ -127,6 +127,7 @@ def targets(quick: bool) -> list[Target]:
 
 def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    env["SEGJOBS_WORKERS"] = "1"  # one process per run, as in the mutant self-tests (a URL's default: auto)
     env.update(extra)
     return env
 

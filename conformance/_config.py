@@ -28,6 +28,7 @@ from conformance._options import PROFILES as PROFILES  # re-exported: the profil
 from conformance._options import SETTINGS, Option, option
 from conformance._ratelimit import RATE_FORMAT, Rate, parse_rate
 from conformance._redact import Redactor
+from conformance._shard import SHARD_FORMAT, Shard, parse_shard
 
 #: Local defaults, shared with the reference server (``conformance.reference.settings``); a self-test keeps
 #: the two in step.
@@ -93,6 +94,8 @@ class Settings:
     select: str | None = None
     max_jobs: int = 50
     max_duration: float | None = None  # None: no deadline
+    workers: int | None = None  # None: 1 on the embedded server, AUTO_WORKERS against a base URL
+    shard: Shard | None = None  # None: the whole selection
     rate_limit: Rate | None = None  # None: no cap on the request rate
     read_only: bool = False
     connect_timeout: float = 5.0
@@ -146,7 +149,16 @@ class Settings:
             "rate_limit": None if self.rate_limit is None else str(self.rate_limit),
             "read_only": self.read_only,
             "strict": self.strict,
+            "shard": None if self.shard is None else str(self.shard),
         }
+
+    @property
+    def worker_count(self) -> int:
+        """The processes the run is split over: as given, else 1 on the embedded server and
+        :data:`AUTO_WORKERS` against a base URL."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.base_url is None else AUTO_WORKERS
 
 
 # -- where a value comes from --------------------------------------------------------------------------
@@ -198,6 +210,11 @@ def _source_of(
     if entry.key is not None and entry.key in file_data:
         return file_data[entry.key], f"config file {file_path} key '{entry.key}'"
     return None
+
+
+#: what ``--workers auto`` means, and the most workers a run may have
+AUTO_WORKERS = 4
+MAX_WORKERS = 16
 
 
 # -- what a value must be ------------------------------------------------------------------------------
@@ -310,6 +327,22 @@ def _rate(name: str, value: Any, source: str) -> Rate:
         raise ConfigError(name, value, source, RATE_FORMAT) from None
 
 
+def _workers(name: str, value: Any, source: str) -> int:
+    if str(value).strip().lower() == "auto":
+        return AUTO_WORKERS
+    workers = _as_int(name, value, source, 1)
+    if workers > MAX_WORKERS:
+        raise ConfigError(name, value, source, f"a number of workers from 1 to {MAX_WORKERS}, or auto")
+    return workers
+
+
+def _shard(name: str, value: Any, source: str) -> Shard:
+    try:
+        return parse_shard(str(value))
+    except ValueError:
+        raise ConfigError(name, value, source, SHARD_FORMAT) from None
+
+
 def _file_to_write(name: str, value: Any, source: str) -> Path:
     path = Path(str(value).strip())
     if str(value).strip() == "" or path.is_dir():
@@ -343,6 +376,8 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "strict": _switch,
     "max_jobs": lambda name, value, source: _as_int(name, value, source, 1),
     "rate_limit": _rate,
+    "workers": _workers,
+    "shard": _shard,
     "read_only": _switch,
     "report_dir": lambda name, value, source: Path(str(value)),
     "connect_timeout": _as_float,

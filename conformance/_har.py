@@ -215,6 +215,16 @@ class HarRecorder:
         with self._lock:
             self._entries.append((exchange.started_ns or now_ns(), made))
 
+    def pairs(self) -> list[tuple[int, dict[str, Any]]]:
+        """The entries with the moments their requests went out (what :meth:`extend` takes)."""
+        with self._lock:
+            return list(self._entries)
+
+    def extend(self, pairs: list[tuple[int, dict[str, Any]]]) -> None:
+        """Adds entries another recorder made (the workers of a run)."""
+        with self._lock:
+            self._entries.extend((int(ns), made) for ns, made in pairs)
+
     def entries(self) -> list[dict[str, Any]]:
         """The entries in the order their requests went out."""
         with self._lock:

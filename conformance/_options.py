@@ -221,6 +221,28 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "workers",
+        "processes the run is split over (pytest-xdist workers; each with its own client, jobs and fleet of "
+        "shared jobs, counted in the job plan; one merged `results.json`); `auto` is 4",
+        "1 on the embedded server, `auto` against a `--base-url`",
+        flag="--workers",
+        pytest="--segjobs-workers",
+        env="SEGJOBS_WORKERS",
+        key="workers",
+        metavar="N",
+    ),
+    Option(
+        "shard",
+        "run only part I of N of the selected tests (a fixed split: each machine running a part computes "
+        "the same one); `segjobs-conformance merge` makes one run of the parts' `results.json`",
+        "off",
+        flag="--shard",
+        pytest="--segjobs-shard",
+        env="SEGJOBS_SHARD",
+        key="shard",
+        metavar="I/N",
+    ),
+    Option(
         "max_duration",
         "seconds the whole run may take: then the tests not run and the waits cut are undecided, the run's "
         "jobs cancelled, the reports written (verdict `incomplete`, exit 4, unless a MUST failed before)",

@@ -190,12 +190,19 @@ def job_plan(tests: Iterable[TestInfo], settings: Settings, profile: Profile) ->
     return plan
 
 
-def budget_problem(plan: JobPlan, settings: Settings) -> str | None:
-    """The message that stops a run whose ``--max-jobs`` is below what its selection needs, or None."""
+def budget_problem(plan: JobPlan, settings: Settings, *, parts: int = 1) -> str | None:
+    """The message that stops a run whose ``--max-jobs`` is below what its selection needs, or None
+    (``parts``: the run is split into so many, each with its own shared jobs)."""
     if plan.total <= settings.max_jobs:
         return None
+    split = (
+        f" over the {parts} parts of the run (--workers, --shard: each part creates its own shared jobs; "
+        "fewer workers need fewer)"
+        if parts > 1
+        else ""
+    )
     return (
-        f"the selected tests may create up to {plan.total} jobs ({plan.describe()}), but --max-jobs is "
-        f"{settings.max_jobs}: raise --max-jobs (or SEGJOBS_MAX_JOBS) to {plan.total}, or narrow the run "
-        "with --select (a group such as listing, or requirement IDs) or --read-only (creates no job)"
+        f"the selected tests may create up to {plan.total} jobs ({plan.describe()}){split}, but "
+        f"--max-jobs is {settings.max_jobs}: raise --max-jobs (or SEGJOBS_MAX_JOBS) to {plan.total}, or "
+        "narrow the run with --select (a group such as listing, or requirement IDs) or --read-only (creates no job)"
     )

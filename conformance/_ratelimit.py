@@ -31,10 +31,20 @@ UNITS = {"s": 1, "m": 60}
 #: what a rate looks like (also the text of a usage error)
 RATE_FORMAT = "N/s or N/m with N a whole number of requests, 1 or more (such as 5/s)"
 
+#: with lanes (the workers of a run), slots are this much further apart: each process reads the wall clock
+#: once for its dates (:data:`_ANCHOR_NS`), so two workers' dates of one moment may differ by microseconds
+LANE_MARGIN_NS = 1_000_000
+
 _RATE = re.compile(r"([0-9]+)\s*/\s*([a-z]+)")
 
 #: the wall clock once, so that now_ns() is a date that moves with the monotonic clock
 _ANCHOR_NS = time.time_ns() - time.monotonic_ns()
+
+
+def from_monotonic(ns: int) -> int:
+    """A moment of :func:`time.monotonic_ns` (the same clock in every process of the machine) on
+    :func:`now_ns`'s clock."""
+    return _ANCHOR_NS + ns
 
 
 def now_ns() -> int:
@@ -90,10 +100,16 @@ class RateLimiter:
         *,
         clock: Callable[[], int] = now_ns,
         sleep: Callable[[float], None] = time.sleep,
+        lane: tuple[int, int] = (0, 1),
+        origin_ns: int = 0,
     ) -> None:
         self.rate = rate
         self.clock = clock
         self.sleep = sleep
+        #: (k, W): this process is lane k of W sharing the rate (the workers of one run); slots of lane k are
+        #: the moments origin + (k + j * W) * interval, so the lanes together never exceed the rate
+        self.lane = lane
+        self.origin_ns = origin_ns
         self._lock = threading.Lock()
         self._next_ns: int | None = None  # the earliest moment of the next slot
         self.granted = 0
@@ -107,7 +123,11 @@ class RateLimiter:
             now = self.clock()
             slot = now if self._next_ns is None or now >= self._next_ns else self._next_ns
             if self.rate is not None:
-                self._next_ns = slot + self.rate.interval_ns
+                slot = self._on_lane(slot, self.rate.interval_ns)
+                lanes = self.lane[1]
+                self._next_ns = slot + (
+                    self.rate.interval_ns if lanes <= 1 else (self.rate.interval_ns + LANE_MARGIN_NS) * lanes
+                )
             self.granted += 1
             if self.first_ns is None:
                 self.first_ns = slot
@@ -116,17 +136,32 @@ class RateLimiter:
             self.sleep(left / NS_PER_S)
         return slot
 
+    def _on_lane(self, moment: int, interval: int) -> int:
+        """The first slot of this lane at or after ``moment`` (``moment`` itself with one lane)."""
+        k, lanes = self.lane
+        if lanes <= 1:
+            return moment
+        interval += LANE_MARGIN_NS
+        first, step = self.origin_ns + k * interval, interval * lanes
+        return first if moment <= first else first + -(-(moment - first) // step) * step
+
     def summary(self) -> dict[str, Any]:
         """What the run achieved, for ``results.json``'s ``stats.rate``: the cap (``None``: none), the
         requests sent, the active seconds (from the first request to the last) and the achieved rate (the
         requests after the first, per active second), which never exceeds the cap."""
         with self._lock:
             granted, first, last = self.granted, self.first_ns, self.last_ns
-        active_s = (last - first) / NS_PER_S if first is not None and last is not None else 0.0
-        return {
-            "cap": None if self.rate is None else str(self.rate),
-            "cap_per_s": None if self.rate is None else round(self.rate.per_second, 3),
-            "requests": granted,
-            "active_s": round(active_s, 3),
-            "achieved_per_s": round((granted - 1) / active_s, 3) if active_s > 0 else None,
-        }
+        return summary_of(self.rate, granted, first, last)
+
+
+def summary_of(rate: Rate | None, granted: int, first: int | None, last: int | None) -> dict[str, Any]:
+    """:meth:`RateLimiter.summary` of ``granted`` requests from ``first`` to ``last`` (also of the workers of
+    a run together)."""
+    active_s = (last - first) / NS_PER_S if first is not None and last is not None else 0.0
+    return {
+        "cap": None if rate is None else str(rate),
+        "cap_per_s": None if rate is None else round(rate.per_second, 3),
+        "requests": granted,
+        "active_s": round(active_s, 3),
+        "achieved_per_s": round((granted - 1) / active_s, 3) if active_s > 0 else None,
+    }

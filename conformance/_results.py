@@ -75,6 +75,11 @@ class TestRecord:
             data["skip_kind"] = self.skip_kind
         if self.notes:
             data["not_judged"] = {req: reason for req, (_, reason) in self.notes.items()}
+            data["not_judged_causes"] = {req: cause for req, (cause, _) in self.notes.items()}
+        # what the parts of a split run are merged from (conformance._merge)
+        data["verdicts"] = dict(self.verdicts)
+        if self.request or self.response:
+            data["request"], data["response"] = self.request, self.response
         return data
 
 

@@ -84,15 +84,31 @@ class SuiteState:
         self.har_problem: str | None = None
         #: every answer the client gets, held against the rules of every answer (conformance._audit)
         self.audit = AnswerAudit()
+        #: a run split over workers (conformance._parts): how many, and which one this process is
+        self.workers = settings.worker_count
+        self.worker = 0
+        #: this process's part of a split run: (index, count) among all parts; None: the whole run
+        self.part: tuple[int, int] | None = None
+        #: this worker's lane of the rate limit and the lanes' origin (conformance._ratelimit)
+        self.rate_lane: tuple[tuple[int, int], int] | None = None
+        #: the most jobs this part may create (a split run's share of --max-jobs); None: --max-jobs
+        self.job_cap: int | None = None
+        #: why a worker refused the run at its collection (the controller says it and exits 2)
+        self.usage_error: str | None = None
 
     # -- target ---------------------------------------------------------------------------------------
+    def start_server(self) -> None:
+        """The embedded reference server, and the settings that reach it."""
+        self.server = _start_embedded(self.settings, self.job_seconds)
+        self.settings = replace(self.settings, base_url=self.server.base_url)
+        if self.settings.mints_token:  # the embedded server's own token endpoint issues the tokens
+            self.settings = replace(self.settings, ims_token_url=self.server.ims_token_url)
+
     def start(self) -> None:
         if self.settings.base_url is None:
-            self.server = _start_embedded(self.settings, self.job_seconds)
-            self.settings = replace(self.settings, base_url=self.server.base_url)
-            if self.settings.mints_token:  # the embedded server's own token endpoint issues the tokens
-                self.settings = replace(self.settings, ims_token_url=self.server.ims_token_url)
+            self.start_server()
         assert self.settings.base_url is not None
+        lane, origin = self.rate_lane or ((0, 1), 0)
         if self.settings.mints_token:
             self.token_source = TokenSource.of(self.settings)
         self.client = ApiClient(
@@ -103,12 +119,12 @@ class SuiteState:
             read_timeout=self.settings.read_timeout,
             max_response_bytes=self.settings.max_response_bytes,
             retry_budget=RetryBudget(self.settings.retry_budget),
-            rate_limiter=RateLimiter(self.settings.rate_limit),
+            rate_limiter=RateLimiter(self.settings.rate_limit, lane=lane, origin_ns=origin),
             token_source=self.token_source,
         )
         self.tracker = JobTracker(
             self.client,
-            max_jobs=self.settings.max_jobs,
+            max_jobs=self.settings.max_jobs if self.job_cap is None else self.job_cap,
             poll_interval=self.settings.poll_interval,
             default_sandbox=self.settings.sandbox,
             job_timeout=self.timings.job_timeout,
@@ -264,9 +280,20 @@ class SuiteState:
             jobs=tracker.lifecycles() if tracker else [],
             stats=stats,
         )
+        results["run"] = self.run_entry()
         redacted: dict[str, Any] = settings.redactor.data(results)  # type: ignore[assignment]
         self.results = redacted
         return redacted
+
+    def run_entry(self) -> dict[str, Any]:
+        """``results.json``'s ``run``: how the run was judged and split (what merging parts checks)."""
+        shard = self.settings.shard
+        return {
+            "strict": self.settings.strict,
+            "shard": None if shard is None else str(shard),
+            "workers": self.workers,
+            "part": None if self.part is None else f"{self.part[0] + 1}/{self.part[1]}",
+        }
 
     def write_results(self, path: Path) -> None:
         assert self.results is not None

@@ -65,6 +65,12 @@ def lines(results: Mapping[str, Any], *, verbose: bool = False) -> Iterator[str]
         shown = f"{achieved:g}/s" if achieved is not None else "no rate (fewer than two requests)"
         active = f"{rate['requests']} requests in {rate['active_s']:g} s"
         yield f"rate: {active}, {shown} (--rate-limit {rate['cap']})"
+    shard = (results.get("run") or {}).get("shard")
+    if shard:
+        yield (
+            f"shard: {shard} of a run (the other shards' requirements are out of scope here): "
+            "`segjobs-conformance merge` of every shard's results.json gives the run's verdict"
+        )
     if results.get("aborted"):
         yield f"run stopped: {results['aborted']}"
 

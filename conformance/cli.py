@@ -71,6 +71,19 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     report.add_argument("results", help="path of a results.json")
     report.add_argument("--report-dir", metavar="DIR", help="where to write (default: next to results.json)")
+    merge = sub.add_parser(
+        "merge",
+        help="make one run of the shards' results.json files (run --shard I/N): results.json and the reports",
+        description="Merge the results.json of every shard of one run (run --shard I/N on N machines) into "
+        "one results.json, junit.xml, report.html and summary.md, with one verdict. Shards of different "
+        "suite or spec versions, targets, profiles, seeds or --strict settings are refused, and so is a "
+        "missing or repeated shard (exit 2). "
+        + EXIT_CODES_HELP.replace("Exit codes of run", "Otherwise the exit code is run's"),
+    )
+    merge.add_argument("results", nargs="+", help="the results.json of each shard")
+    merge.add_argument(
+        "--report-dir", metavar="DIR", default="reports", help="where to write (default: reports/)"
+    )
     return parser, dict(sub.choices)
 
 
@@ -134,8 +147,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return _report(Path(args.results), Path(args.report_dir) if args.report_dir else None)
+    if args.command == "merge":
+        return _merge(args.results, Path(args.report_dir))
     parser.print_help()
     return EXIT_USAGE
+
+
+def _merge(paths: Sequence[str], report_dir: Path) -> int:
+    """``merge``: one results.json and the reports of the shards of one run; exit as ``run`` would."""
+    from conformance import _merge, _summary, reporting
+    from conformance._results import EXIT_CODES
+
+    parts = []
+    for path in paths:
+        try:
+            parts.append(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            print(f"segjobs-conformance: error: {path}: not a readable results.json ({exc})", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        _merge.check_parts(parts, paths)
+    except _merge.MergeError as exc:
+        print(f"segjobs-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    run = {**parts[0]["run"], "shard": None, "part": None, "shards": [p["run"]["shard"] for p in parts]}
+    results = _merge.merge(parts, catalog=_spec.load_requirements(), run=run)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    target = report_dir / "results.json"
+    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    reporting.write_reports(results, report_dir)
+    for line in _summary.lines(results):
+        print(line)
+    print(_summary.verdict_line(results, target))
+    return EXIT_CODES[results["verdict"]]
 
 
 def _requirements(fmt: str, *, with_tests: bool = False) -> int:

@@ -12,15 +12,17 @@ given (:mod:`conformance._session`), turns each test outcome into per-requiremen
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Generator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import _options, _options_wiring, _summary
+from conformance import _options, _options_wiring, _parts, _summary
 from conformance._client import ApiClient
 from conformance._config import ConfigError, Settings, for_embedded, load_settings
 from conformance._har import HarRecorder
@@ -42,6 +44,8 @@ from conformance._results import EXIT_CODES
 from conformance._session import SuiteState
 
 STATE_KEY = pytest.StashKey[SuiteState]()
+#: the name of the controller plugin of a run over workers
+CONTROLLER = "segjobs-controller"
 INFO_KEY = pytest.StashKey[TestInfo]()
 
 
@@ -65,25 +69,56 @@ MARKERS = (
 )
 
 
+def _settings(config: pytest.Config) -> Settings:
+    opt = config.getoption
+    try:
+        return load_settings(
+            _options_wiring.pytest_flags(opt), os.environ, opt(_options.pytest_option("config"))
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"segjobs: {exc}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """A run over workers (``--workers`` above 1, or pytest-xdist's ``-n``): pytest-xdist starts them, and
+    each runs its own part of the whole collection (``--dist each``; :mod:`conformance._parts`)."""
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    workers = _settings(config).worker_count
+    if not hasattr(config.option, "numprocesses"):
+        if workers > 1:
+            raise pytest.UsageError(f"segjobs: --workers {workers} needs pytest-xdist, which is not loaded")
+        return
+    if workers > 1 and not config.option.numprocesses:
+        config.option.numprocesses = workers
+        config.option.tx = ["popen"] * workers  # (pytest-xdist's own hook may have run before this one)
+    if config.option.numprocesses:
+        config.option.dist = "each"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     _keep_hypothesis_files_out_of_the_working_directory()
-    opt = config.getoption
-    flags = _options_wiring.pytest_flags(opt)
-    try:
-        settings = load_settings(flags, os.environ, opt(_options.pytest_option("config")))
-    except ConfigError as exc:
-        raise pytest.UsageError(f"segjobs: {exc}") from None
+    settings = _settings(config)
+    given = _parts.worker_input(config)
+    if given is not None:  # a worker: the controller drew the seed
+        settings = replace(settings, seed=given["seed"])
     if settings.seed is None:
-        from dataclasses import replace
-
         settings = replace(settings, seed=int.from_bytes(os.urandom(4), "big") % 1_000_000)
     if settings.base_url is None:
         settings = for_embedded(settings)
-    state = SuiteState(settings, opt(_options.pytest_option("job_seconds")))
+    state = SuiteState(settings, config.getoption(_options.pytest_option("job_seconds")))
     state.progress = lambda line: _say(config, line)  # the job tracker's progress lines while it waits
     config.stash[STATE_KEY] = state
+    if given is not None:
+        _parts.attach(state, given)
+    elif _parts.is_controller(config):
+        state.workers = len(config.option.tx)  # pytest-xdist's processes (-n), whatever asked for them
+        config.pluginmanager.register(_parts.Controller(state), CONTROLLER)
+    elif config.option.collectonly:
+        state.workers = 1  # the plan of a run shows the whole selection
 
 
 def _keep_hypothesis_files_out_of_the_working_directory() -> None:
@@ -149,6 +184,18 @@ def will_run(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    try:
+        _collection_modifyitems(session, config, items)
+    except pytest.UsageError as exc:
+        if _parts.worker_input(config) is None:
+            raise
+        # a worker cannot stop the run from its collection: it runs nothing and tells the controller why
+        state_of(config).usage_error = str(exc)
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
+def _collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     state = state_of(config)
     problems = []
     for item in items:
@@ -168,13 +215,20 @@ def pytest_collection_modifyitems(
     for req in sorted(state.known_ids - collected):  # pytest was pointed at some modules only
         state.disabled[req] = ("not collected", "no test collected in this session judges it")
     _select(state, config, items)
+    plans = _parts.keep_my_part(
+        state, items, info_of, lambda dropped: config.hook.pytest_deselected(items=dropped)
+    )
     if config.option.collectonly:
         return
     plan = job_plan((info_of(i) for i in items), state.settings, state.profile)
-    problem = budget_problem(plan, state.settings)
+    problem = budget_problem(
+        _parts.combined(plans) if plans else plan, state.settings, parts=len(plans or [1])
+    )
     if problem is not None:
         raise pytest.UsageError(f"segjobs: {problem}")
     state.planned_jobs = plan.total
+    if plans:  # this part's share of the budget: its own plan and an even share of what is left over
+        state.job_cap = plan.total + (state.settings.max_jobs - _parts.combined(plans).total) // len(plans)
 
 
 def _select(state: SuiteState, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -334,7 +388,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if session.config.option.collectonly or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     state.stop()
-    results = state.finalize(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    controller = session.config.pluginmanager.get_plugin(CONTROLLER)
+    if state.usage_error is not None:  # a worker that refused the run: it tells the controller
+        session.config.workeroutput[_parts.KEY] = json.dumps({"usage_error": state.usage_error})  # type: ignore[attr-defined]
+        return
+    if controller is None:
+        results = state.finalize(interrupted=interrupted)
+    elif controller.usage_error is not None:
+        sys.stderr.write(f"ERROR: {controller.usage_error}\n")
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        return
+    else:
+        merged = controller.results(interrupted=interrupted)
+        if merged is None:  # no worker handed results over (each said why)
+            return
+        results = merged
+    if _parts.worker_input(session.config) is not None:
+        _parts.hand_over(session.config, state)  # the controller writes the run's files
+        return
     path_opt = session.config.getoption(_options.pytest_option("results"))
     state.write_results(Path(path_opt) if path_opt else state.settings.report_dir / "results.json")
     state.write_reports()

@@ -43,8 +43,14 @@ class SuiteRun:
 CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
 
 
+#: a run of the self-tests is one process unless the test is about workers (against a --base-url the
+#: default is --workers auto)
+ONE_PROCESS = {"SEGJOBS_WORKERS": "1"}
+
+
 def clean_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_") and k not in CI_VARIABLES}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_") and k not in CI_VARIABLES}
+    return {**environ, **ONE_PROCESS}
 
 
 def run_suite(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> SuiteRun:

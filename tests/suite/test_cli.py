@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from selftest import SuiteRun, run_suite
+from selftest import ONE_PROCESS, SuiteRun, run_suite
 
 from conformance._options import OPTIONS
 from conformance._spec import load_requirements
@@ -366,7 +366,7 @@ def test_run_forwards_its_flags_to_the_suite(tmp_path: Path) -> None:
 
 def test_the_pytest_entry_point_writes_the_same_four_files(tmp_path: Path) -> None:
     """``pytest -p conformance.plugin --pyargs conformance.suite`` is the same run as ``run``."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     proc = subprocess.run(
         [
             sys.executable,

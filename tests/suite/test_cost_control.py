@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from selftest import run_suite
+from selftest import ONE_PROCESS, run_suite
 
 from conformance._config import load_settings
 
@@ -30,7 +30,7 @@ def statuses_on(server_url: str) -> dict[str, str]:
 
 
 def run_env(extra: dict[str, str]) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     environ.update(extra)
     return environ
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from selftest import ONE_PROCESS
 
 from conformance import _estimate, cli
 from conformance._plan import TestInfo
@@ -24,7 +25,7 @@ API_KEY = "key-PLANTED-3c3c3c"
 
 
 def plan_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "conformance", "run", "--plan", *args],

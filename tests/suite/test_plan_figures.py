@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from selftest import run_suite
+from selftest import ONE_PROCESS, run_suite
 
 #: how far the request estimate may be from a real run's count (it is an estimate: polls depend on timing)
 ESTIMATE_TOLERANCE = 0.25
@@ -18,7 +18,7 @@ ESTIMATE_TOLERANCE = 0.25
 
 def plan_of(*args: str) -> tuple[dict[str, object], str]:
     """The plan as JSON and as text, with a clean SEGJOBS_* environment."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     outputs = []
     for extra in (["--json"], []):
         proc = subprocess.run(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selftest import start_reference
+from selftest import ONE_PROCESS, start_reference
 
 import conformance
 from conformance.properties import ALLOWANCES
@@ -66,7 +66,7 @@ def run_group(tmp: Path, run: Run) -> dict[str, Any]:
     server = start_reference(args)
     try:
         results = tmp / f"results-{'-'.join(run.faults) or 'honest'}-{run.profile}-{run.seed}.json"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
         proc = subprocess.run(
             [
                 sys.executable,

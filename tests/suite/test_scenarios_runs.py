@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selftest import ONE_PROCESS
 
 import conformance.suite
 from conformance.reference import server as reference_server
@@ -79,7 +80,7 @@ def run_suite(
         "-c",
         str(SUITE_INI),
     ]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     environment.update({"SEGJOBS_SECOND_SANDBOX_NAME": "dev", "SEGJOBS_FAILING_SEGMENT_ID": FAILING_SEGMENT})
     environment.update(env or {})
     proc = subprocess.run(

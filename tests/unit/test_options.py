@@ -13,6 +13,7 @@ from conformance import _options, _options_wiring, cli
 from conformance._config import PARSERS, ConfigError, Settings, load_settings
 from conformance._options import OPTIONS, SETTINGS, Option
 from conformance._ratelimit import Rate
+from conformance._shard import Shard
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -43,6 +44,8 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "cancel_timeout": ("7.5", 7.5),
     "max_duration": ("90", 90.0),
     "rate_limit": ("5/s", Rate(5, "s")),
+    "workers": ("3", 3),
+    "shard": ("2/3", Shard(2, 3)),
     "har": ("run.har", Path("run.har")),
     "poll_interval": ("0.5", 0.5),
     "retry_budget": ("0", 0.0),
