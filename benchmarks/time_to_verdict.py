@@ -12,7 +12,8 @@ jobs, `--background-creates 0.5`); `schemathesis run` (all phases, all checks bu
 and server) is measured beside the suite.
 
 A distant target: `serve --latency 100` and `--latency 300` delay every answer by 100 or 300 ms (+/- 10 %);
-`standard` runs against each (sequential, the suite's only mode), and so does `schemathesis run --workers 4`.
+`standard` runs against each in one process (`--workers 1`) and over workers (`--workers auto`, the default
+against a URL; `full` too at 300 ms), and so does `schemathesis run --workers 4`.
 
 A target that hangs: the reference server behind a proxy (:class:`HangOnNonJson`) that never answers a
 create (``POST /segment/jobs``) whose body is not JSON (a server stuck on a body it cannot parse), and
@@ -80,7 +81,7 @@ class Case:
     profile: str | None = None
     job_seconds: float | None = None  # None: the embedded server (its default job time)
     server_args: tuple[str, ...] = ()  # more flags of the separately started server
-    tool_args: tuple[str, ...] = ()  # more flags of the tool (schemathesis run)
+    tool_args: tuple[str, ...] = ()  # more flags of the tool (schemathesis run, or the suite's run)
     hang: str | None = None  # "METHOD PATH": behind a proxy that never answers its bodies that are not JSON
 
 
@@ -120,8 +121,27 @@ CASES = [
         ("--preload", "3000", "--background-creates", "0.5"),
     ),
     Case("schemathesis-run", "schemathesis", None, 1.0),
-    Case("standard-latency-100ms", "suite", "standard", 1.0, ("--latency", "100")),
-    Case("standard-latency-300ms", "suite", "standard", 1.0, ("--latency", "300")),
+    Case("standard-latency-100ms", "suite", "standard", 1.0, ("--latency", "100"), ("--workers", "1")),
+    Case("standard-latency-300ms", "suite", "standard", 1.0, ("--latency", "300"), ("--workers", "1")),
+    Case(
+        "standard-latency-100ms-workers-auto",
+        "suite",
+        "standard",
+        1.0,
+        ("--latency", "100"),
+        ("--workers", "auto"),
+    ),
+    Case(
+        "standard-latency-300ms-workers-auto",
+        "suite",
+        "standard",
+        1.0,
+        ("--latency", "300"),
+        ("--workers", "auto"),
+    ),
+    Case(
+        "full-latency-300ms-workers-auto", "suite", "full", 1.0, ("--latency", "300"), ("--workers", "auto")
+    ),
     Case(
         "schemathesis-latency-100ms-workers-4",
         "schemathesis",
@@ -138,7 +158,22 @@ CASES = [
         ("--latency", "300"),
         ("--workers", "4"),
     ),
-    Case("standard-create-hangs-on-non-json", "suite", "standard", 1.0, hang="POST /segment/jobs"),
+    Case(
+        "standard-create-hangs-on-non-json",
+        "suite",
+        "standard",
+        1.0,
+        tool_args=("--workers", "1"),
+        hang="POST /segment/jobs",
+    ),
+    Case(
+        "standard-create-hangs-on-non-json-workers-auto",
+        "suite",
+        "standard",
+        1.0,
+        tool_args=("--workers", "auto"),
+        hang="POST /segment/jobs",
+    ),
 ]
 SCHEMATHESIS_HEADERS = (
     f"Authorization: Bearer {DEFAULT_ACCESS_TOKEN}",
@@ -238,6 +273,7 @@ def run_case(case: Case, repeat: int) -> Result:
             if case.tool == "suite":
                 cmd = [sys.executable, "-m", "conformance", "run", "--profile", str(case.profile)]
                 cmd += ["--report-dir", tmp, "--seed", "1"]
+                cmd += list(case.tool_args)
                 if base_url is not None:
                     cmd += ["--base-url", base_url]
                     # what the embedded server would know, so the same requirements are in scope

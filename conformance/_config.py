@@ -94,7 +94,7 @@ class Settings:
     select: str | None = None
     max_jobs: int = 50
     max_duration: float | None = None  # None: no deadline
-    workers: int | None = None  # None: 1 on the embedded server, AUTO_WORKERS against a base URL
+    workers: int | None = None  # None: 1 on the embedded server, auto against a base URL; 0: auto
     shard: Shard | None = None  # None: the whole selection
     rate_limit: Rate | None = None  # None: no cap on the request rate
     read_only: bool = False
@@ -155,10 +155,19 @@ class Settings:
     @property
     def worker_count(self) -> int:
         """The processes the run is split over: as given, else 1 on the embedded server and
-        :data:`AUTO_WORKERS` against a base URL."""
-        if self.workers is not None:
-            return self.workers
-        return 1 if self.base_url is None else AUTO_WORKERS
+        ``auto`` against a base URL. ``auto`` is :data:`AUTO_WORKERS` against a base URL (the run waits on the
+        network, not on the machine), at most one per CPU on the embedded server."""
+        if self.workers not in (None, 0):
+            return int(self.workers)
+        if self.base_url is not None:
+            return AUTO_WORKERS
+        return 1 if self.workers is None else max(1, min(AUTO_WORKERS, os.cpu_count() or 1))
+
+    @property
+    def auto_workers(self) -> bool:
+        """Whether the number of workers is the run's to choose (``auto``): then the run splits into fewer
+        parts when the job budget cannot cover a fleet of shared jobs for each (the extra workers idle)."""
+        return self.workers == 0 or (self.workers is None and self.base_url is not None)
 
 
 # -- where a value comes from --------------------------------------------------------------------------
@@ -213,7 +222,7 @@ def _source_of(
 
 
 #: what ``--workers auto`` means, and the most workers a run may have
-AUTO_WORKERS = 4
+AUTO_WORKERS = 6
 MAX_WORKERS = 16
 
 
@@ -329,7 +338,7 @@ def _rate(name: str, value: Any, source: str) -> Rate:
 
 def _workers(name: str, value: Any, source: str) -> int:
     if str(value).strip().lower() == "auto":
-        return AUTO_WORKERS
+        return 0
     workers = _as_int(name, value, source, 1)
     if workers > MAX_WORKERS:
         raise ConfigError(name, value, source, f"a number of workers from 1 to {MAX_WORKERS}, or auto")

@@ -29,12 +29,14 @@ class Cost:
     per_example: int = 0
     per_step: int = 0
     per_job: int = 0
+    #: the stateful test runs as so many runs (test_stateful.RUNS), each with its share of the steps
+    runs: int = 1
 
     def of(self, test: TestInfo, profile: Profile) -> int:
         return (
             self.fixed
             + self.per_example * profile.property_examples
-            + self.per_step * profile.stateful_examples * profile.stateful_steps
+            + self.per_step * profile.stateful_examples * profile.stateful_steps // self.runs
             + self.per_job * test.jobs_in(profile)
         )
 
@@ -43,7 +45,7 @@ DEFAULT = Cost()
 #: a test of the group costs this unless COSTS names it
 GROUPS: Mapping[str, Cost] = {
     "properties": Cost(fixed=0, per_example=1),
-    "stateful": Cost(fixed=0, per_step=1),
+    "stateful": Cost(fixed=0, per_step=1, runs=4),
 }
 #: (test function, start of the parameter id or "") -> cost; tests that judge what others fetched cost 0
 COSTS: Mapping[tuple[str, str], Cost] = {

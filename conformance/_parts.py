@@ -79,22 +79,33 @@ def keep_my_part(
     def weight(test: TestInfo) -> int:
         return cost_of(test).of(test, profile) if out_of_scope(test, settings, profile) is None else 0
 
-    parts = leaves(infos, settings.shard, state.workers, weight, lambda t: t.nodeid in after)
-    index = leaf_index(settings.shard, state.workers, state.worker)
-    mine = {t.nodeid for t in parts[index]}
+    def split_into(workers: int) -> list[list[TestInfo]]:
+        return leaves(infos, settings.shard, workers, weight, lambda t: t.nodeid in after)
+
+    def plans_of(parts: list[list[TestInfo]]) -> list[JobPlan]:
+        return [job_plan(part, settings, profile) for part in parts]
+
+    workers = state.workers
+    parts = split_into(workers)
+    while state.auto_workers and workers > 1 and combined(plans_of(parts)).total > settings.max_jobs:
+        workers -= 1  # auto: fewer parts, fewer fleets of shared jobs; this machine's other workers idle
+        parts = split_into(workers)
+    state.active_workers = workers
+    index = leaf_index(settings.shard, workers, state.worker)
+    mine = {t.nodeid for t in parts[index]} if state.worker < workers else set()
     keep = [item for item in items if item.nodeid in mine]
     dropped = [item for item in items if item.nodeid not in mine]
     if dropped:
         deselect(dropped)
         items[:] = keep
-    kept_reqs = {r for t in parts[index] for r in t.requirements}
+    kept_reqs = {r for item in keep for r in info_of(item).requirements}
     where = f"shard {settings.shard}" if settings.shard is not None else "this worker"
     for test in (info_of(item) for item in dropped):
         for req in test.requirements:
             if req not in kept_reqs and req not in state.disabled:
                 state.disabled[req] = (SHARD_CAUSE, f"judged by another part of the run (not by {where})")
-    state.part = (index, len(parts))
-    return [job_plan(part, settings, profile) for part in parts]
+    state.part = (index, len(parts)) if state.worker < workers else None
+    return plans_of(parts)
 
 
 class Controller:
@@ -123,6 +134,7 @@ class Controller:
                 "ims_token_url": state.settings.ims_token_url,
                 "embedded": state.embedded,
                 "workers": state.workers,
+                "auto": state.settings.auto_workers,
                 "worker": int(str(node.workerinput["workerid"]).removeprefix("gw")),
                 "rate_origin_ns": self.origin,
             }
@@ -162,7 +174,7 @@ class Controller:
             min(firsts) if firsts else None,
             max(lasts) if lasts else None,
         )
-        results["stats"]["workers"] = state.workers
+        results["stats"]["workers"] = sum(1 for o in outputs if o["results"]["run"].get("part"))
         codes = [o["exit_code"] for o in outputs if o.get("exit_code") is not None]
         if codes and state.exit_code is None:  # a worker could not carry out its part (3) or was refused (2)
             state.exit_code = max(codes)
@@ -178,6 +190,7 @@ def attach(state: SuiteState, given: dict[str, Any]) -> None:
     state.settings = replace(state.settings, base_url=given["base_url"], ims_token_url=given["ims_token_url"])
     state.embedded = bool(given["embedded"])
     state.workers, state.worker = int(given["workers"]), int(given["worker"])
+    state.auto_workers = bool(given["auto"])
     state.rate_lane = ((state.worker, state.workers), from_monotonic(int(given["rate_origin_ns"])))
 
 

@@ -87,6 +87,9 @@ class SuiteState:
         #: a run split over workers (conformance._parts): how many, and which one this process is
         self.workers = settings.worker_count
         self.worker = 0
+        #: ``--workers auto``: the run may use fewer workers than it started (the job budget); how many it uses
+        self.auto_workers = settings.auto_workers
+        self.active_workers = self.workers
         #: this process's part of a split run: (index, count) among all parts; None: the whole run
         self.part: tuple[int, int] | None = None
         #: this worker's lane of the rate limit and the lanes' origin (conformance._ratelimit)

@@ -72,12 +72,15 @@ def workflow_machine(prober: Prober, budget: CreateBudget) -> type[Any]:
     return Workflow
 
 
-def run_workflows(prober: Prober, *, max_examples: int, steps: int, budget: CreateBudget) -> None:
-    """Runs the stateful workflows; problems are collected in ``prober.findings``."""
+def run_workflows(
+    prober: Prober, *, max_examples: int, steps: int, budget: CreateBudget, seed_offset: int = 0
+) -> None:
+    """Runs the stateful workflows; problems are collected in ``prober.findings``. ``seed_offset`` tells
+    independent runs of one seed apart (the stateful test runs as several, which workers run in parallel)."""
     import hypothesis.errors
 
     machine = workflow_machine(prober, budget)
-    hypothesis.seed(prober.seed)(machine)
+    hypothesis.seed(prober.seed + seed_offset)(machine)
     # A step's fate depends on the target and the job budget (a create is not sent once the budget is used
     # up), so Hypothesis may see a replayed sequence go another way; it then stops generating. What the
     # steps sent so far was judged, and stands.
