@@ -12,8 +12,9 @@ others run and how many jobs they may create (the budget of ``--max-jobs`` holds
 
 - a scenario module (``test_auth.py``, ``test_listing.py``, ...) is one unit: its tests share its fleet and
   some judge what the module's other tests fetched;
-- the property tests are one unit each (the operations run in parallel), except those drawing on one shared
-  job allowance (``creates_jobs(shared=...)``), which stay together;
+- the property tests are one unit each (the operations run in parallel), and so is each run of the
+  stateful test, except tests drawing on one shared job allowance (``creates_jobs(shared=...)``), which stay
+  together;
 - a test that runs after all others and needs neither jobs nor a fleet (``after_all``, judging what its part
   saw, such as the 429s) runs in every part.
 
@@ -33,8 +34,8 @@ if TYPE_CHECKING:  # at run time this module imports nothing of the package (the
 
 #: the short cause of a requirement whose tests all run in other parts
 SHARD_CAUSE = "another shard"
-#: the suite's module whose tests are each a unit of their own
-PER_TEST_MODULES = ("test_properties.py",)
+#: the suite's modules whose tests are each a unit of their own
+PER_TEST_MODULES = ("test_properties.py", "test_stateful.py")
 
 _SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 
