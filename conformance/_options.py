@@ -223,8 +223,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "workers",
         "processes the run is split over (pytest-xdist workers; each with its own client, jobs and fleet of "
-        "shared jobs, counted in the job plan; one merged `results.json`); `auto`: 6 against a `--base-url` (as "
-        "many of them as `--max-jobs` allows a fleet each; the others idle), one per CPU up to 6 on the "
+        "shared jobs, counted in the job plan; one merged `results.json`); `auto`: 6 against a `--base-url` "
+        "(as many of them as `--max-jobs` allows a fleet each; the others idle), one per CPU up to 6 on the "
         "embedded server",
         "1 on the embedded server, `auto` against a `--base-url`",
         flag="--workers",

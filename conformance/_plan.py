@@ -204,5 +204,6 @@ def budget_problem(plan: JobPlan, settings: Settings, *, parts: int = 1) -> str 
     return (
         f"the selected tests may create up to {plan.total} jobs ({plan.describe()}){split}, but "
         f"--max-jobs is {settings.max_jobs}: raise --max-jobs (or SEGJOBS_MAX_JOBS) to {plan.total}, or "
-        "narrow the run with --select (a group such as listing, or requirement IDs) or --read-only (creates no job)"
+        "narrow the run with --select (a group such as listing, or requirement IDs) or --read-only (creates "
+        "no job)"
     )

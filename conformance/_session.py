@@ -87,7 +87,7 @@ class SuiteState:
         #: a run split over workers (conformance._parts): how many, and which one this process is
         self.workers = settings.worker_count
         self.worker = 0
-        #: ``--workers auto``: the run may use fewer workers than it started (the job budget); how many it uses
+        #: ``--workers auto``: the run may use fewer workers than it started (the job budget), and how many
         self.auto_workers = settings.auto_workers
         self.active_workers = self.workers
         #: this process's part of a split run: (index, count) among all parts; None: the whole run

@@ -19,7 +19,6 @@ from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._outcomes import Judgement
 from conformance._profiles import Profile
 
-
 #: the stateful test runs as so many independent runs, each with its share of the profile's sequences and of
 #: its job allowance, so that workers (``--workers``) run them in parallel
 RUNS = 4

@@ -19,6 +19,7 @@ from conformance._options import OPTIONS
 CI_DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
 FENCE = re.compile(r"^```yaml\n(.*?)^```", re.S | re.M)
 VARIABLE = re.compile(r"\bSEGJOBS_[A-Z0-9_]+")
+MATRIX_SHARD = re.compile(r"\$\{\{\s*matrix\.shard\s*\}\}")
 SHELL_OPERATORS = {"&&", "||", ";", "|", ">", ">>", "2>&1", "&"}
 
 
@@ -39,7 +40,9 @@ def strings_in(node: Any) -> Iterator[str]:
 
 
 def command_lines(script: str) -> Iterator[list[str]]:
-    """The arguments after each ``segjobs-conformance`` of a shell script (to the first shell operator)."""
+    """The arguments after each ``segjobs-conformance`` of a shell script (to the first shell operator); the
+    matrix's shard number as its first value."""
+    script = MATRIX_SHARD.sub("1", script)
     for line in script.replace("\\\n", " ").splitlines():
         if "segjobs-conformance" not in line:
             continue
@@ -54,6 +57,12 @@ def command_lines(script: str) -> Iterator[list[str]]:
 
 def problem_of(args: list[str], monkeypatch: pytest.MonkeyPatch) -> str | None:
     """Why the real CLI would refuse the command line (its parser, then the settings it names), or None."""
+    if args[:1] == ["merge"]:
+        try:
+            cli._parser()[1]["merge"].parse_args(args[1:])
+        except SystemExit:
+            return f"the merge parser refuses {args}"
+        return None
     if args[:1] != ["run"]:
         return f"not a run command: {args}"
     parser = cli._parser()[1]["run"]
@@ -73,8 +82,14 @@ def problem_of(args: list[str], monkeypatch: pytest.MonkeyPatch) -> str | None:
 
 def test_the_doc_has_a_github_workflow_and_a_gitlab_job_that_parse() -> None:
     blocks = [yaml.safe_load(block) for block in yaml_blocks()]
-    assert len(blocks) == 2
-    github, gitlab = blocks
+    assert len(blocks) == 3
+    github, sharded, gitlab = blocks
+    shard_steps = sharded["jobs"]["shard"]["steps"]
+    assert sharded["jobs"]["shard"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert any("--shard ${{ matrix.shard }}/4" in str(step.get("run", "")) for step in shard_steps)
+    merging = sharded["jobs"]["verdict"]
+    assert merging["needs"] == "shard"
+    assert any("segjobs-conformance merge" in str(step.get("run", "")) for step in merging["steps"])
     steps = github["jobs"]["segment-jobs"]["steps"]
     assert any("upload-artifact" in str(step.get("uses", "")) for step in steps)
     # the suite mints its token from the client credentials: the secret comes from CI secrets, no curl
@@ -95,7 +110,7 @@ def test_every_command_line_of_the_doc_is_accepted_by_the_cli(monkeypatch: pytes
         for s in strings_in(yaml.safe_load(block))
         for args in command_lines(s)
     ]
-    assert len(found) >= 4, found  # the plan and the run, in each of the two blocks
+    assert len(found) >= 7, found  # the plan and the run, in each of the three blocks; the merge
     assert sum(1 for args in found if "--plan" in args) >= 2
     problems = [p for args in found if (p := problem_of(args, monkeypatch)) is not None]
     assert not problems, problems
