@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 #: how many times a job is read after GET first showed it finished, and how far apart
-SETTLE_READS = 4
+SETTLE_READS = 3
 SETTLE_EVERY_S = 0.1
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance._client import ApiClient, Exchange
 from conformance._lifecycle import LAG_TOLERANCE_S, TERMINAL, stale_views
-from conformance._observed import Observation, TrackedJob
+from conformance._observed import TrackedJob
 from conformance.suite._kit import segment_ids_of
 from conformance.suite._listing import _newest_of_segment, _refused
 
@@ -24,6 +24,8 @@ REQUIREMENT = {"list": "SJ-LIST-018", "bulk-get": "SJ-BULK-002"}
 SHOWN_BY = {"list": "a listing", "bulk-get": "bulk-get"}
 #: what a settled job's copy shows as GET does, each field compared where both carry it
 SAME = ("status", "creationTime", "updateTime", "batchId", "metrics")
+#: a disagreement: the requirements it fails, what was expected, what came
+Problem = tuple[list[str], str, str]
 #: the most jobs looked for one by one (``property=id==``) when the listings of their segment definitions
 #: did not show them
 ID_LOOKUPS = 10
@@ -53,6 +55,18 @@ def look_up(api: ApiClient, jobs: Sequence[TrackedJob]) -> None:
         api.bulk_get(ids[start : start + 20])
 
 
+def catching_up(jobs: Iterable[TrackedJob], since: float) -> dict[str, float]:
+    """The jobs of which a copy made at ``since`` or later shows a status GET had left before it, not yet for
+    longer than the tolerance (a lag, honest so far); each with when the tolerance runs out."""
+    due: dict[str, float] = {}
+    for job in jobs:
+        history = [(o.t, o.status) for o in job.readings]
+        views = [(o.t, o.status) for o in job.views if o.t >= since]
+        for _, _, seen_at, _ in stale_views(history, views, tolerance=0.0):
+            due[job.id] = max(due.get(job.id, 0.0), seen_at + LAG_TOLERANCE_S)
+    return due
+
+
 def _ids_of(exchange: Exchange, key: str) -> set[str]:
     try:
         body = exchange.json()
@@ -64,7 +78,7 @@ def _ids_of(exchange: Exchange, key: str) -> set[str]:
     )
 
 
-def stale(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> tuple[list[str], str, str] | None:
+def stale(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem | None:
     """The first copy of ``job`` older than the tolerance, as (requirements, expected, got), or None: its
     endpoint's requirement, and SJ-LIFECYCLE-004 when the status GET had left was a finished one."""
     history = [(o.t, o.status) for o in job.readings]
@@ -83,14 +97,26 @@ def stale(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> tuple[list[str
     )
 
 
-def misordered(job: TrackedJob) -> tuple[Observation, list[Any]] | None:
-    """A copy from a listing or bulk-get whose segment definitions are not those requested, in order."""
-    if not job.segment_ids:
+def segments_of(job: TrackedJob) -> list[Any]:
+    """The job's segment definitions as GET (or the create answer) last showed them, else as requested (the
+    order of the request: SJ-CREATE-003 holds GET to it)."""
+    shown = [segment_ids_of(o.body) for o in job.readings if "segments" in o.body]
+    return shown[-1] if shown else list(job.segment_ids)
+
+
+def misordered(job: TrackedJob) -> Problem | None:
+    """A copy from a listing or bulk-get whose segment definitions are not the job's, in the same order."""
+    wanted = segments_of(job)
+    if not wanted:
         return None
     for view in job.views:
         shown = segment_ids_of(view.body)
-        if "segments" in view.body and shown != list(job.segment_ids):
-            return view, shown
+        if "segments" in view.body and shown != wanted:
+            return (
+                [REQUIREMENT.get(view.source, "SJ-LIST-018")],
+                f"job {job.id} with its segment definitions as GET shows them (as requested): {wanted}",
+                f"{SHOWN_BY.get(view.source, view.source)} showed {shown}",
+            )
     return None
 
 
@@ -99,25 +125,32 @@ def differences(copy: dict[str, Any], read: dict[str, Any]) -> list[str]:
     return [k for k in SAME if k in copy and k in read and copy[k] != read[k]]
 
 
-def unlike_get(
-    job: TrackedJob, tolerance: float = LAG_TOLERANCE_S
-) -> tuple[Observation, dict[str, Any]] | None:
+def unlike_get(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem | None:
     """A copy of the settled job, made longer than the tolerance after it settled, that shows what no read of
-    GET since it finished showed; with the last of those reads. None when every such copy agrees."""
+    GET since it finished showed (described against the last of those reads); None when every one agrees."""
     since = settled_at(job)
     if since is None:
         return None
     reads = [o.body for o in job.readings if o.t >= since]
     for view in job.views:
         if view.t > since + tolerance and all(differences(view.body, read) for read in reads):
-            return view, reads[-1]
+            last = reads[-1]
+            shown = [
+                f"{k} {view.body.get(k)!r} where GET shows {last.get(k)!r}"
+                for k in differences(view.body, last)
+            ]
+            return (
+                [REQUIREMENT.get(view.source, "SJ-LIST-018")],
+                f"job {job.id}, settled, as GET shows it ({', '.join(SAME)})",
+                f"{SHOWN_BY.get(view.source, view.source)} showed " + "; ".join(shown)[:600],
+            )
     return None
 
 
-def describe(copy: dict[str, Any], read: dict[str, Any]) -> str:
-    return "; ".join(f"{k} {copy.get(k)!r} where GET shows {read.get(k)!r}" for k in differences(copy, read))[
-        :600
-    ]
+def problem(job: TrackedJob) -> Problem | None:
+    """The first disagreement of the job's copies with GET: a stale copy, segment definitions out of order,
+    a settled copy unlike GET's."""
+    return stale(job) or misordered(job) or unlike_get(job)
 
 
 def settled(jobs: Iterable[TrackedJob], now: float, tolerance: float = LAG_TOLERANCE_S) -> list[TrackedJob]:

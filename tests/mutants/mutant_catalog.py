@@ -404,7 +404,7 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("unknown-segment-accepted", "bad-input", "--fault unknown-segment-accepted", "SJ-CREATE-009"),
     _m("content-type-ignored", "bad-input", "--fault content-type-ignored", "SJ-CREATE-011"),
     # -- endpoints that disagree, statuses that flicker (issue 14) ---------------------------------------
-    # copies older than the lag tolerance are seen by the last test, once the fleet has settled; the cache
+    # copies older than the lag tolerance are seen by the last test, once a job has settled; the cache
     # keeps a copy of a running job when the jobs run long enough for bulk-get to see them run
     _m("bulk-stale-cache", "bulk-get", "--fault bulk-stale-cache --job-seconds 3", "SJ-BULK-002"),
     _m("listing-stale", "listing", "--fault listing-stale", "SJ-LIST-018"),
