@@ -78,7 +78,7 @@ def _ids_of(exchange: Exchange, key: str) -> set[str]:
     )
 
 
-def stale(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem | None:
+def stale_copy(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem | None:
     """The first copy of ``job`` older than the tolerance, as (requirements, expected, got), or None: its
     endpoint's requirement, and SJ-LIFECYCLE-004 when the status GET had left was a finished one."""
     history = [(o.t, o.status) for o in job.readings]
@@ -120,7 +120,7 @@ def misordered(job: TrackedJob) -> Problem | None:
     return None
 
 
-def differences(copy: dict[str, Any], read: dict[str, Any]) -> list[str]:
+def differing_fields(copy: dict[str, Any], read: dict[str, Any]) -> list[str]:
     """The fields of :data:`SAME` that both carry with different values."""
     return [k for k in SAME if k in copy and k in read and copy[k] != read[k]]
 
@@ -133,11 +133,11 @@ def unlike_get(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem |
         return None
     reads = [o.body for o in job.readings if o.t >= since]
     for view in job.views:
-        if view.t > since + tolerance and all(differences(view.body, read) for read in reads):
+        if view.t > since + tolerance and all(differing_fields(view.body, read) for read in reads):
             last = reads[-1]
             shown = [
                 f"{k} {view.body.get(k)!r} where GET shows {last.get(k)!r}"
-                for k in differences(view.body, last)
+                for k in differing_fields(view.body, last)
             ]
             return (
                 [REQUIREMENT.get(view.source, "SJ-LIST-018")],
@@ -147,12 +147,7 @@ def unlike_get(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem |
     return None
 
 
-def problem(job: TrackedJob) -> Problem | None:
+def disagreement(job: TrackedJob) -> Problem | None:
     """The first disagreement of the job's copies with GET: a stale copy, segment definitions out of order,
     a settled copy unlike GET's."""
-    return stale(job) or misordered(job) or unlike_get(job)
-
-
-def settled(jobs: Iterable[TrackedJob], now: float, tolerance: float = LAG_TOLERANCE_S) -> list[TrackedJob]:
-    """The jobs GET showed finished longer than the tolerance before ``now``."""
-    return [j for j in jobs if (t := settled_at(j)) is not None and now > t + tolerance]
+    return stale_copy(job) or misordered(job) or unlike_get(job)

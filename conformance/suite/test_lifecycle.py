@@ -347,9 +347,9 @@ def test_listings_and_bulk_get_agree_with_get_once_a_job_has_settled(
         _agree.look_up(api, [jobs.jobs[i] for i in due])
     judged = 0
     for job in list(jobs.jobs.values()):
-        problem = _agree.problem(job)
-        if problem is not None:
-            raise ConformanceFailure(*problem)
+        disagreement = _agree.disagreement(job)
+        if disagreement is not None:
+            raise ConformanceFailure(*disagreement)
         since = _agree.settled_at(job)
         judged += sum(1 for o in job.views if since is not None and o.t > since + LAG_TOLERANCE_S)
     if not judged:
