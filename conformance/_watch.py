@@ -68,7 +68,9 @@ class Watcher:
         """Returns once the windows of ``job_ids`` (default: every job followed) have closed."""
         ids = None if job_ids is None else list(job_ids)
         with self._cond:
-            while not self._stopped and self.following(ids):
+            while not self._stopped and self.following(ids) and self._thread is not None:
+                if not self._thread.is_alive():  # never a wait on a thread that is gone
+                    return
                 self._cond.wait(self.every)
 
     def stop(self) -> None:
