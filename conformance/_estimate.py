@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from conformance._plan import TestInfo
 from conformance._profiles import Profile
+from conformance._watch import SETTLE_READS
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ COSTS: Mapping[tuple[str, str], Cost] = {
     ("test_observed_statuses_follow_the_legal_transitions", ""): Cost(0),
     ("test_creation_time_never_changes", ""): Cost(0),
     ("test_update_time_never_goes_backwards", ""): Cost(0),
+    ("test_listings_and_bulk_get_agree_with_get_once_a_job_has_settled", ""): Cost(4),
     # listing
     ("test_status_and_property_filters_combine", ""): Cost(3),
     ("test_limit_bounds_the_page", ""): Cost(2),
@@ -118,7 +120,8 @@ COSTS: Mapping[tuple[str, str], Cost] = {
     ("test_cancel_with_valid_ids", ""): Cost(fixed=1, per_example=1),
     ("test_credentials_are_enforced", ""): Cost(3),
 }
-#: requests of the run outside any test: the reachability probe before the first test
+#: requests of the run outside any test: the reachability probe before the first test; and for each fleet job,
+#: its create and the watcher's reads after its end (``_watch``)
 RUN_REQUESTS = 1
 
 
@@ -139,7 +142,7 @@ def cost_of(test: TestInfo) -> Cost:
 
 def requests_by_group(tests: Iterable[TestInfo], profile: Profile, fleet_roles: int) -> dict[str, int]:
     """The estimated requests of the tests (all in scope), by group; ``run`` holds the run's own."""
-    by_group: dict[str, int] = {"run": RUN_REQUESTS + fleet_roles}
+    by_group: dict[str, int] = {"run": RUN_REQUESTS + fleet_roles * (1 + SETTLE_READS)}
     for test in tests:
         by_group[test.group] = by_group.get(test.group, 0) + cost_of(test).of(test, profile)
     return by_group

@@ -10,6 +10,11 @@ Every status seen, by any request of the suite, is recorded with its time and it
 create answer) is the job's history, on which transitions are judged; listings and bulk-get may lag it
 (``_lifecycle.LAG_TOLERANCE_S``). A cancelled job may be removed once its cancel is applied (ERRATA E-19): a
 GET of it by its owner that answers 404 marks it gone, which counts as finished for waiting.
+
+Observation is dense where statuses change: a wait polls every ``poll_interval / DENSE_FACTOR`` while one of
+its jobs was created, cancelled or seen changing status less than :data:`DENSE_S` ago, and GET's first
+finished status of a job has the :class:`~conformance._watch.Watcher` read it a few times more in the
+background, so that a brief illegal status, or an end that changes, is seen.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conformance._client import ApiClient, Exchange
+from conformance._lifecycle import GET_SOURCES, TERMINAL
 from conformance._observed import CancelEffect, Observation, TrackedJob, cancel_effect, cancel_shown
 from conformance._outcomes import Undecided
+from conformance._watch import Watcher
 
 JOBS_SEGMENT = "/segment/jobs/"
 BULK_GET = "bulk-get"
@@ -36,6 +43,10 @@ PROGRESS_JOBS = 4
 #: why a test, or a wait, was cut short by the run's deadline
 RUN_DEADLINE_REASON = "the run reached --max-duration"
 RUN_DEADLINE_CAUSE = "--max-duration"
+#: a wait polls DENSE_FACTOR times as often while one of its jobs was created, cancelled or seen changing
+#: status less than DENSE_S seconds ago
+DENSE_S = 0.5
+DENSE_FACTOR = 2.0
 
 
 #: ids the suite makes up for requests that must not find a job start with this (a server never issues one)
@@ -64,6 +75,7 @@ class JobTracker:
         cancel_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        settle: bool = False,
     ) -> None:
         self.client = client
         self.max_jobs = max_jobs
@@ -88,6 +100,8 @@ class JobTracker:
         #: ids made up by the suite, which no job has: the only others a DELETE may name
         self.unknown_ids: set[str] = set()
         self._lock = threading.RLock()
+        #: with ``settle``: reads each job a few times more after GET first showed it finished (``_watch``)
+        self.watcher = Watcher(self._reread, self.now, deadline=self._deadline_now) if settle else None
 
     # -- creation ------------------------------------------------------------------------------------
     def reserve(self, count: int = 1) -> None:
@@ -166,6 +180,7 @@ class JobTracker:
             with self._lock:
                 if job_id in self.jobs:
                     self.jobs[job_id].cancel_requested = True
+                    self.jobs[job_id].cancel_sent_at = self.now()
 
     # -- observation ---------------------------------------------------------------------------------
     def now(self) -> float:
@@ -181,8 +196,12 @@ class JobTracker:
             return
         with self._lock:
             job = self.jobs.get(job_id)
-            if job is not None:
-                job.observations.append(Observation(self.now(), status, body, source))
+            if job is None:
+                return
+            first_end = source in GET_SOURCES and status in TERMINAL and not job.finished
+            job.observations.append(Observation(self.now(), status, body, source))
+        if first_end and self.watcher is not None:
+            self.watcher.follow(job_id)
 
     def observe_exchange(self, exchange: Exchange) -> None:
         """Feeds every job found in an answer to :meth:`observe`, tagged with its source, and notes a
@@ -273,7 +292,30 @@ class JobTracker:
             pending = [j for j in pending if not until(j)]
             if not pending:
                 return True
-            self.sleep(max(0.0, min(self.poll_interval, deadline - self.clock())))
+            self.sleep(max(0.0, min(self.interval(pending), deadline - self.clock())))
+
+    def interval(self, pending: Sequence[TrackedJob]) -> float:
+        """How long a wait sleeps between two sweeps: shorter while a job of ``pending`` was created,
+        cancelled or seen changing status less than :data:`DENSE_S` ago (statuses change around then)."""
+        now = self.now()
+        for job in pending:
+            moments = (job.created_at - self.t0, job.cancel_sent_at, job.changed_at)
+            if any(m is not None and now - m < DENSE_S for m in moments):
+                return self.poll_interval / DENSE_FACTOR
+        return self.poll_interval
+
+    def settle(self, job_ids: Iterable[str] | None = None) -> None:
+        """Returns once the jobs' reads after their first finished status are done (default: every job's)."""
+        if self.watcher is not None:
+            self.watcher.drain(job_ids)
+
+    def _reread(self, job_id: str) -> None:
+        job = self.jobs[job_id]
+        self.poll_once(job.id, job.sandbox)
+
+    def _deadline_now(self) -> float | None:
+        """The run's deadline on the scale of :meth:`now`."""
+        return None if self.run_deadline is None else self.run_deadline - self.t0
 
     def wait_finished(self, job_ids: Iterable[str], timeout: float) -> bool:
         return self.wait(job_ids, lambda j: j.finished, timeout)
@@ -312,6 +354,8 @@ class JobTracker:
 
         A 404 to the cancel of a job the run had cancelled before is no problem: the job is gone (E-19)."""
         cancelled = []
+        if self.watcher is not None:
+            self.watcher.stop()
         for job in list(self.jobs.values()):
             if job.finished:
                 continue

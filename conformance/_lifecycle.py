@@ -1,9 +1,9 @@
 """The status lifecycle of a segment job, as spec/ERRATA.md (E-20) writes it out, and how the suite reads it.
 
 Transitions are judged on what GET showed of a job (the create answer and every GET, over the client or a
-raw socket). A listing or a bulk-get may be served from an index that lags GET by a moment, so what they show
-is compared with GET only once the job has settled: more than :data:`LAG_TOLERANCE_S` seconds after GET first
-showed it finished, they must show the status it finished in.
+raw socket). A listing or a bulk-get may be served from an index that lags GET by a moment, but neither ever
+shows a status GET left behind more than :data:`LAG_TOLERANCE_S` seconds before (ERRATA E-20): more than
+that after GET first showed a job finished, they show the status it finished in.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ CANCEL_EFFECT = frozenset({"CANCELLING", "CANCELLED"})
 SOURCES = ("create", "get", "list", "bulk-get", "wire")
 #: the sources whose statuses make a job's history: transitions are judged on these only
 GET_SOURCES = frozenset({"create", "get", "wire"})
-#: seconds a listing or bulk-get may lag GET: later than this after GET showed a job finished, they show the
-#: status it finished in
+#: seconds a listing or bulk-get may lag GET: later than this after GET showed a job in a status, they show
+#: that status or a later one
 LAG_TOLERANCE_S = 5.0
 
 #: Legal moves between two observations. A poller may miss intermediate states, so a skip is legal;
@@ -49,21 +49,29 @@ def illegal_step(observed: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
-def lagging_views(
+def stale_views(
     history: Sequence[tuple[float, str]],
     views: Sequence[tuple[float, str]],
     tolerance: float = LAG_TOLERANCE_S,
-) -> list[tuple[float, str, str]]:
-    """What listings and bulk-get showed of a settled job that GET contradicts.
+) -> list[tuple[float, str, float, str]]:
+    """What listings and bulk-get showed of a job that GET had left behind longer than ``tolerance`` before.
 
-    ``history``: (time, status) of what GET showed; ``views``: (time, status) of what listings and bulk-get
-    showed. Once GET first showed a finished status, a view made more than ``tolerance`` seconds later must
-    show that status; each one that does not comes back as (time, status shown, status settled)."""
-    settled = next(((t, s) for t, s in history if s in TERMINAL), None)
-    if settled is None:
-        return []
-    since, final = settled
-    return [(t, s, final) for t, s in views if t > since + tolerance and s != final]
+    ``history``: (time, status) of what GET showed, in the order seen; ``views``: (time, status) of what
+    listings and bulk-get showed. A view at ``t`` is stale when GET showed, before ``t - tolerance``, a status
+    from which the view's cannot be reached (an earlier one, or another end): once settled, a job shows the
+    status it finished in everywhere. Each comes back as (time of the view, status shown, time GET showed
+    the status it contradicts, that status); statuses outside the seven are left to SJ-LIFECYCLE-001."""
+    stale = []
+    for t, shown in views:
+        if shown not in TRANSITIONS:
+            continue
+        for seen_at, seen in history:
+            if seen_at >= t - tolerance:
+                break
+            if seen in TRANSITIONS and shown != seen and shown not in TRANSITIONS[seen]:
+                stale.append((t, shown, seen_at, seen))
+                break
+    return stale
 
 
 def compress(observed: Sequence[str]) -> list[str]:

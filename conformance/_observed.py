@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from conformance._client import Exchange
@@ -33,6 +34,8 @@ class TrackedJob:
     cancel_requested: bool = False
     #: a cancel of it was answered with a success (a job whose every cancel was refused never ends cancelled)
     cancel_accepted: bool = False
+    #: when the run last sent a cancel of it (seconds since the tracker started)
+    cancel_sent_at: float | None = None
     #: when a GET of it by its owner first answered 404 after its cancel (a cancelled job may be removed)
     gone_at: float | None = None
     #: the last answer to a GET of it, whatever its status (the evidence of a judgement on what GET showed)
@@ -57,6 +60,12 @@ class TrackedJob:
     def last(self) -> Observation | None:
         readings = self.readings
         return readings[-1] if readings else None
+
+    @property
+    def changed_at(self) -> float | None:
+        """When GET last showed it in a status other than the one before (None: never)."""
+        steps = list(pairwise(self.readings))
+        return next((now.t for before, now in reversed(steps) if before.status != now.status), None)
 
     @property
     def gone(self) -> bool:

@@ -132,6 +132,7 @@ class SuiteState:
             default_sandbox=self.settings.sandbox,
             job_timeout=self.timings.job_timeout,
             cancel_timeout=self.timings.cancel_timeout,
+            settle=True,
         )
         self.tracker.run_deadline = self.deadline
         self.tracker.on_progress = self.progress

@@ -45,7 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from conformance.reference import auth, background, bodies, faults, listing, middleware, preload
+from conformance.reference import auth, background, bodies, faults, listing, middleware, preload, skew
 from conformance.reference.ims import TokenIssuer
 from conformance.reference.jobs import render_job
 from conformance.reference.lifecycle import Status
@@ -94,7 +94,7 @@ def create_app(
     if settings.preload:
         store.add_finished(preload.preloaded_jobs(settings, int(clock() * 1000)))
     issued = issued if issued is not None else TokenIssuer(settings.ims_token_lifetime, clock)
-    api = SegmentJobsApi(settings, store, issued)
+    api = SegmentJobsApi(settings, store, issued, clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -125,7 +125,13 @@ def create_app(
 class SegmentJobsApi:
     """The five operations. State beyond the store exists only for faults that need to count."""
 
-    def __init__(self, settings: ServerSettings, store: Store, issued: TokenIssuer | None = None) -> None:
+    def __init__(
+        self,
+        settings: ServerSettings,
+        store: Store,
+        issued: TokenIssuer | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.issued = issued
@@ -135,6 +141,7 @@ class SegmentJobsApi:
         self._presented: dict[str, int] = {}  # fault creation-time-drifts
         self._query_rules = listing.QueryRules.of(settings)
         self._later: set[asyncio.Task[None]] = set()  # fault refused-cancel-applied-later
+        self._skew = skew.Skew(self._fault, clock)  # copies that disagree, statuses that flicker
 
     # -- operations -------------------------------------------------------------------------------------
 
@@ -152,7 +159,7 @@ class SegmentJobsApi:
         except listing.QueryError as error:
             raise ApiError(400, str(error)) from None
         links = self._link_base(request)
-        lag_ms = round(self.settings.listing_lag_seconds * 1000)
+        lag_ms = self._skew.listing_lag_ms(round(self.settings.listing_lag_seconds * 1000))
         status = None if self._fault("list-ignores-status-filter") else query.status
         order = query.order
         if order is None or self._fault("sort-ignored"):
@@ -190,6 +197,7 @@ class SegmentJobsApi:
                 lag_ms=lag_ms,
             )
             children = [self._present(record, links) for record in records]
+        children = [self._skew.listed(child) for child in children]
         if self._fault("start-beyond-end-404") and start > 0 and start >= total:
             raise ApiError(404, f"No segment jobs from start={start}: there are {total}.")
 
@@ -289,7 +297,7 @@ class SegmentJobsApi:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
             raise ApiError(404, f"Segment job '{job_id}' not found.")
-        return self._json(self._present(record, self._link_base(request)))
+        return self._json(self._skew.got(self._present(record, self._link_base(request))))
 
     async def bulk_get(self, request: Request) -> Response:
         tenant = self._tenant(request)
@@ -309,7 +317,7 @@ class SegmentJobsApi:
         results: dict[str, Any] = {}
         for job_id in dict.fromkeys(job_ids):
             if job_id in found:
-                results[job_id] = self._present(found[job_id], links)
+                results[job_id] = self._skew.bulk(self._present(found[job_id], links))
             elif self._fault("bulk-unknown-shown-as-job"):
                 results[job_id] = {"id": job_id, "status": Status.NEW.value}
             elif unknown_entry is not None:

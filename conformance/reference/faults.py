@@ -2,7 +2,8 @@
 
 A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME`` on the command line). The
 server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the comparisons of the
-``filter-*`` faults are rules of ``listing.py``), always through :func:`is_on`, which refuses names missing
+``filter-*`` faults are rules of ``listing.py``, the copies that disagree and the statuses that flicker are
+``skew.py``'s), always through :func:`is_on`, which refuses names missing
 from :data:`FAULTS` so a typo cannot silently disable a check.
 A server with any fault switched on is deliberately non-conformant and says so when it starts.
 """
@@ -75,6 +76,14 @@ FAULTS: Mapping[str, str] = {
     "id-prefix-get": "GET of an id no job has answers the oldest job whose id starts with it.",
     "bulk-id-normalized": "Bulk-get reads an id no job has folded (NFKC, accents dropped): a lookalike of a "
     "job's id answers that job.",
+    "bulk-stale-cache": "Bulk-get serves each job as it was when bulk-get first served it, for 30 s.",
+    "listing-stale": "Listings show every job as it was 10 s ago (a new job NEW), long after GET moved on.",
+    "listing-update-time-seconds": "Listings show updateTime rounded down to the second (GET: to the ms).",
+    "bulk-segments-reversed": "Bulk-get lists the segment definitions of a job in reverse order.",
+    "cancelled-reads-processing": "A cancelled job reads PROCESSING from 0.12 s to 0.27 s after GET first "
+    "showed it CANCELLED.",
+    "succeeded-reads-failed": "A SUCCEEDED job reads FAILED from 0.12 s to 0.27 s after GET first showed it "
+    "SUCCEEDED.",
 }
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).

@@ -403,6 +403,31 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     _m("unknown-segment-accepted", "bad-input", "--fault unknown-segment-accepted", "SJ-CREATE-009"),
     _m("content-type-ignored", "bad-input", "--fault content-type-ignored", "SJ-CREATE-011"),
+    # -- endpoints that disagree, statuses that flicker (issue 14) ---------------------------------------
+    # copies older than the lag tolerance are seen by the last test, once a job has settled; the cache
+    # keeps a copy of a running job when the jobs run long enough for bulk-get to see them run
+    _m("bulk-stale-cache", "bulk-get", "--fault bulk-stale-cache --job-seconds 3", "SJ-BULK-002"),
+    _m("listing-stale", "listing", "--fault listing-stale", "SJ-LIST-018"),
+    _m("listing-update-time-seconds", "listing", "--fault listing-update-time-seconds", "SJ-LIST-018"),
+    # the fleet's jobs run one segment definition each; the create of two runs in the standard profile
+    _m(
+        "bulk-segments-reversed",
+        "bulk-get",
+        "--fault bulk-segments-reversed",
+        "SJ-BULK-002",
+        "SJ-BULK-002,SJ-CREATE-003",
+        profile="standard",
+    ),
+    # a flicker right after the first finished status: seen only by the reads that follow it (_watch)
+    _m(
+        "cancelled-reads-processing",
+        "lifecycle",
+        "--fault cancelled-reads-processing",
+        "SJ-LIFECYCLE-004 SJ-LIFECYCLE-002 SJ-CANCEL-003",
+        "SJ-LIFECYCLE-002",
+        representative=True,
+    ),
+    _m("succeeded-reads-failed", "lifecycle", "--fault succeeded-reads-failed", "SJ-LIFECYCLE-004"),
 )
 
 BY_NAME: Mapping[str, Mutant] = {m.name: m for m in MUTANTS}

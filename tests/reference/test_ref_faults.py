@@ -339,6 +339,52 @@ def bulk_id_normalized(api: Any) -> bool:
     return isinstance(results.get(lookalike), dict) and results[lookalike].get("id") == job["id"]
 
 
+def bulk_stale_cache(api: Any) -> bool:
+    job = api.create()
+    first = api.bulk_get(job["id"]).json()["results"][job["id"]]["status"]
+    api.advance(2)
+    later = api.bulk_get(job["id"]).json()["results"][job["id"]]["status"]
+    return bool(first == later == "NEW" and api.status(job["id"]) == "SUCCEEDED")
+
+
+def listed(api: Any, job_id: str) -> dict[str, Any]:
+    return next(c for c in api.list(limit=100)["children"] if c["id"] == job_id)
+
+
+def listing_stale(api: Any) -> bool:
+    job = api.create()
+    api.advance(5)
+    return bool(api.status(job["id"]) == "SUCCEEDED" and listed(api, job["id"])["status"] == "NEW")
+
+
+def listing_update_time_seconds(api: Any) -> bool:
+    api.advance(0.123)  # times off the whole second
+    job = api.create()
+    api.advance(2)
+    return bool(listed(api, job["id"])["updateTime"] != api.get(job["id"])["updateTime"])
+
+
+def bulk_segments_reversed(api: Any) -> bool:
+    wanted = list(api.settings.segment_ids[:2])
+    job = api.create(*wanted)
+    shown = api.bulk_get(job["id"]).json()["results"][job["id"]]["segments"]
+    return [s["segmentId"] for s in shown] == wanted[::-1]
+
+
+def flickers(api: Any, cancel: bool) -> list[str]:
+    """The statuses GET shows of a job at its first finished read, then 0.2 s and 1 s later."""
+    job = api.create()
+    if cancel:
+        api.advance(0.5)
+        api.cancel(job["id"])
+    api.advance(2)
+    seen = [api.status(job["id"])]
+    for step in (0.2, 0.8):
+        api.advance(step)
+        seen.append(api.status(job["id"]))
+    return seen
+
+
 #: For each fault: does the server show the symptom the fault names?
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
@@ -414,6 +460,14 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "filter-normalized": filter_normalized,
     "id-prefix-get": id_prefix_get,
     "bulk-id-normalized": bulk_id_normalized,
+    "bulk-stale-cache": bulk_stale_cache,
+    "listing-stale": listing_stale,
+    "listing-update-time-seconds": listing_update_time_seconds,
+    "bulk-segments-reversed": bulk_segments_reversed,
+    "cancelled-reads-processing": lambda api: (
+        flickers(api, cancel=True) == ["CANCELLED", "PROCESSING", "CANCELLED"]
+    ),
+    "succeeded-reads-failed": lambda api: flickers(api, cancel=False) == ["SUCCEEDED", "FAILED", "SUCCEEDED"],
 }
 
 

@@ -14,7 +14,7 @@ from conformance._lifecycle import (
     TRANSITIONS,
     compress,
     illegal_step,
-    lagging_views,
+    stale_views,
 )
 
 
@@ -56,25 +56,33 @@ def test_compress() -> None:
     assert compress(["NEW", "NEW", "QUEUED", "QUEUED", "NEW"]) == ["NEW", "QUEUED", "NEW"]
 
 
-# -- listings and bulk-get judged against GET once a job has settled ----------------------------------
+# -- listings and bulk-get judged against GET: at most the lag tolerance behind --------------------------
 def test_a_view_that_lags_get_within_the_tolerance_is_no_contradiction() -> None:
     history = [(0.0, "NEW"), (1.0, "PROCESSING"), (2.0, "SUCCEEDED")]
-    views = [(1.5, "QUEUED"), (2.5, "PROCESSING"), (2.0 + LAG_TOLERANCE_S, "PROCESSING")]
-    assert lagging_views(history, views) == []
+    views = [(1.5, "QUEUED"), (2.5, "PROCESSING"), (2.0 + LAG_TOLERANCE_S, "PROCESSING"), (3.0, "SUCCEEDED")]
+    assert stale_views(history, views) == []
 
 
 def test_a_view_that_still_disagrees_after_the_tolerance_is_named() -> None:
     history = [(0.0, "NEW"), (2.0, "SUCCEEDED"), (9.0, "SUCCEEDED")]
     late = 2.0 + LAG_TOLERANCE_S + 0.1
     views = [(late, "PROCESSING"), (late + 1, "SUCCEEDED"), (late + 2, "CANCELLED")]
-    assert lagging_views(history, views) == [
-        (late, "PROCESSING", "SUCCEEDED"),
-        (late + 2, "CANCELLED", "SUCCEEDED"),
+    assert stale_views(history, views) == [
+        (late, "PROCESSING", 2.0, "SUCCEEDED"),
+        (late + 2, "CANCELLED", 2.0, "SUCCEEDED"),
     ]
 
 
-def test_nothing_is_judged_before_get_showed_the_job_finished() -> None:
-    assert lagging_views([(0.0, "NEW"), (50.0, "PROCESSING")], [(60.0, "QUEUED")]) == []
+def test_a_running_job_shown_in_a_status_get_left_long_ago_is_stale() -> None:
+    history = [(0.0, "NEW"), (50.0, "PROCESSING")]
+    assert stale_views(history, [(60.0, "QUEUED"), (54.0, "QUEUED"), (60.0, "CANCELLED")]) == [
+        (60.0, "QUEUED", 50.0, "PROCESSING")
+    ]
+
+
+def test_a_view_ahead_of_get_or_of_an_unknown_status_is_not_stale() -> None:
+    history = [(0.0, "NEW"), (1.0, "QUEUED")]
+    assert stale_views(history, [(30.0, "SUCCEEDED"), (30.0, "done")]) == []
 
 
 def test_the_cancel_effect_and_the_sources_are_data() -> None:

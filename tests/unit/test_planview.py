@@ -9,6 +9,7 @@ from conformance import _estimate, _planview
 from conformance._config import load_settings
 from conformance._plan import TestInfo
 from conformance._profiles import PROFILES
+from conformance._watch import SETTLE_READS
 
 CATALOG = [
     {"id": "SJ-GET-001", "level": "MUST", "title": "get"},
@@ -184,4 +185,5 @@ def test_a_test_costs_its_own_rule_else_its_groups_else_one_request() -> None:
 def test_the_estimate_adds_the_run_and_its_fleet() -> None:
     tests = [info("test_something_new", "listing", "SJ-X"), info("test_other", "listing", "SJ-X")]
     by_group = _estimate.requests_by_group(tests, PROFILES["quick"], fleet_roles=4)
-    assert by_group == {"run": _estimate.RUN_REQUESTS + 4, "listing": 2}
+    # each fleet job: its create, and the watcher's reads after its end
+    assert by_group == {"run": _estimate.RUN_REQUESTS + 4 * (1 + SETTLE_READS), "listing": 2}
