@@ -80,8 +80,8 @@ def test_a_page_lists_jobs_of_the_callers_sandbox(fleet: Fleet, kit: Kit, settin
 @pytest.mark.requirement("SJ-LIST-004", "SJ-LIST-001", *FLEET_PAGES)
 def test_limit_bounds_the_page(fleet: Fleet, kit: Kit) -> None:
     _ours(fleet)
-    for limit in (1, 2):
-        exchange, page = kit.page([_by_segment(kit), ("limit", str(limit))])
+    for limit in (1, 2):  # valid values (at least 1): a page, 200, or limit bounds nothing
+        exchange, page = kit.page([_by_segment(kit), ("limit", str(limit))], "SJ-LIST-004")
         require(
             len(page["children"]) <= limit,
             "SJ-LIST-004",

@@ -403,6 +403,45 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     _m("unknown-segment-accepted", "bad-input", "--fault unknown-segment-accepted", "SJ-CREATE-009"),
     _m("content-type-ignored", "bad-input", "--fault content-type-ignored", "SJ-CREATE-011"),
+    # -- quieter one-rule bugs of the doc's rules (issue 14): paging off by one, a count or an order wrong in
+    # one place, a field of the wrong type on one endpoint, a missing header; the SHOULDs run --strict
+    _m(
+        "page-limit-plus-one",
+        "listing",
+        "--fault page-limit-plus-one",
+        "SJ-LIST-004 SJ-LIST-006",
+        "SJ-LIST-004",
+    ),
+    _m("total-count-of-page", "listing", "--fault total-count-of-page", "SJ-LIST-007", representative=True),
+    _m("update-sort-inverted", "listing", "--fault update-sort-inverted", "SJ-LIST-009"),
+    _m("start-skips-one", "listing", "--fault start-skips-one", "SJ-LIST-006"),
+    _m("limit-one-refused", "listing", "--fault limit-one-refused", "SJ-LIST-004 SJ-LIST-001", "SJ-LIST-004"),
+    _m("status-filter-finished", "listing", "--fault status-filter-finished", "SJ-LIST-003"),
+    _m(
+        "bulk-unknown-500",
+        "bulk-get",
+        "--fault bulk-unknown-500",
+        "SJ-BULK-004 SJ-ERROR-001",
+        "SJ-BULK-004",
+        representative=True,
+    ),
+    _m(
+        "bulk-times-strings",
+        "bulk-get",
+        "--fault bulk-times-strings",
+        "SJ-BULK-007 SJ-BULK-002",
+        "SJ-BULK-007",
+    ),
+    _m("listing-redirects", "status-codes", "--fault listing-redirects", "SJ-HTTP-005"),
+    _m("page-size-is-limit", "listing", "--fault page-size-is-limit", "SJ-LIST-005", strict=True),
+    _m("update-epoch-ms", "shapes", "--fault update-epoch-ms", "SJ-GET-005", strict=True),
+    _m("cancel-link-get", "shapes", "--fault cancel-link-get", "SJ-GET-004", strict=True),
+    _m("bulk-empty-all-jobs", "bulk-get", "--fault bulk-empty-all-jobs", "SJ-BULK-005", strict=True),
+    _m("not-found-text-plain", "status-codes", "--fault not-found-text-plain", "SJ-ERROR-002", strict=True),
+    _m("no-allow-on-405", "status-codes", "--fault no-allow-on-405", "SJ-ERROR-004", strict=True),
+    _m(
+        "audience-size-missing", "lifecycle", "--fault audience-size-missing", "SJ-LIFECYCLE-011", strict=True
+    ),
 )
 
 BY_NAME: Mapping[str, Mutant] = {m.name: m for m in MUTANTS}
