@@ -171,6 +171,8 @@ class SegmentJobsApi:
             order = Order("creationTime", descending=self.settings.default_order == "desc")
         if order == Order("updateTime", descending=True) and self._fault("update-sort-inverted"):
             order = Order("updateTime", descending=False)
+        if order.key == "updateTime" and self._fault("update-sort-slow"):
+            await asyncio.sleep(faults.SLOW_ANSWER_SECONDS)
         start = query.start
         limit = None if self._fault("list-ignores-limit") else query.limit
         end = None if limit is None else start + limit

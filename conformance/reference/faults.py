@@ -91,8 +91,12 @@ FAULTS: Mapping[str, str] = {
     "bulk-empty-all-jobs": "Bulk-get with an empty ids list answers every job of the sandbox.",
     "not-found-text-plain": "GET of an unknown id answers 404 with a text/plain body, no JSON error body.",
     "no-allow-on-405": "An unsupported method is answered 405 without an Allow header.",
+    "update-sort-slow": "A listing sorted on updateTime answers only after 8 s (no index: a full scan).",
     "audience-size-missing": "SUCCEEDED jobs lack metrics.totalProfiles and metrics.segmentedProfileCounter.",
 }
+
+#: How long the answer of fault update-sort-slow takes: longer than a run's read timeout set below it.
+SLOW_ANSWER_SECONDS = 8.0
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).
 RAW_BODY_HEADER = "x-reference-raw-body"

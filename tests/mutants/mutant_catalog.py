@@ -452,6 +452,44 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("bulk-empty-all-jobs", "bulk-get", "--fault bulk-empty-all-jobs", "SJ-BULK-005", strict=True),
     _m("not-found-text-plain", "status-codes", "--fault not-found-text-plain", "SJ-ERROR-002", strict=True),
     _m("no-allow-on-405", "status-codes", "--fault no-allow-on-405", "SJ-ERROR-004", strict=True),
+    # the same, behind the honest choices that could hide them: clamped pages, the oldest job first, and
+    # sort refused on all but creationTime and updateTime
+    _m(
+        "page-limit-plus-one/max-limit-5",
+        "listing",
+        "--fault page-limit-plus-one --max-limit 5",
+        "SJ-LIST-004 SJ-LIST-006",
+        "SJ-LIST-004",
+    ),
+    _m(
+        "total-count-of-page/max-limit-5",
+        "listing",
+        "--fault total-count-of-page --max-limit 5",
+        "SJ-LIST-007 SJ-LIST-006",
+        "SJ-LIST-007,SJ-LIST-006",
+    ),
+    _m(
+        "start-skips-one/default-order-asc",
+        "listing",
+        "--fault start-skips-one --default-order asc",
+        "SJ-LIST-006 SJ-LIST-007",
+        "SJ-LIST-006,SJ-LIST-007",
+    ),
+    _m(
+        "update-sort-inverted/refuse-sort-attributes",
+        "listing",
+        "--fault update-sort-inverted --refuse-sort-attributes",
+        "SJ-LIST-009",
+    ),
+    # a run's read timeout below the slow answer's 8 s (the default, 15 s, would wait for it)
+    _m(
+        "update-sort-slow",
+        "listing",
+        "--fault update-sort-slow",
+        "SJ-HTTP-006",
+        "SJ-LIST-009,SJ-HTTP-006",
+        env={"SEGJOBS_READ_TIMEOUT": "2"},
+    ),
     _m(
         "audience-size-missing", "lifecycle", "--fault audience-size-missing", "SJ-LIFECYCLE-011", strict=True
     ),

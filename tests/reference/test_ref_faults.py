@@ -403,6 +403,15 @@ def audience_size_missing(api: Any) -> bool:
     return "totalProfiles" not in metrics and "segmentedProfileCounter" not in metrics
 
 
+def update_sort_slow(api: Any) -> bool:
+    api.create()
+    try:
+        api.http.get("/segment/jobs?sort=updateTime:asc", timeout=2.0)
+    except httpx.ReadTimeout:
+        return api.http.get("/segment/jobs?sort=creationTime:asc", timeout=2.0).status_code == 200
+    return False
+
+
 #: For each fault: does the server show the symptom the fault names?
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
@@ -494,6 +503,7 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "not-found-text-plain": not_found_text_plain,
     "no-allow-on-405": lambda api: "allow" not in api.http.request("PATCH", "/segment/jobs").headers,
     "audience-size-missing": audience_size_missing,
+    "update-sort-slow": update_sort_slow,
 }
 
 
