@@ -222,7 +222,9 @@ def test_near_misses_of_an_id_never_get_the_job(
 
 
 @pytest.mark.fleet("primary")
-@pytest.mark.requirement("SJ-BULK-005", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003")
+@pytest.mark.requirement(
+    "SJ-BULK-005", "SJ-CREATE-001", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003"
+)
 def test_an_empty_id_list_answers_no_results(fleet: Fleet, api: ApiClient) -> None:
     """With a job of ours in the sandbox, so that an empty list read as "every job" shows."""
     fleet.job_id("primary")
