@@ -13,8 +13,8 @@ request                                   operation           success
 Every request passes the gateway (:mod:`.auth`) first, then its body and query are validated; bad input is
 a 4xx problem body (:mod:`.problems`), never a 5xx. Store calls run in the thread pool so the event loop never
 waits on the disk. Faults (:mod:`.faults`) are checked where the behaviour they break lives; search for
-``self._fault(`` to see every switch. The HTTP around the operations (dispatch by method, the exception
-handlers) is :mod:`.web`.
+``self._fault(`` to see every switch; those that distort the jobs answered are :mod:`.views`. The HTTP
+around the operations (dispatch by method, the exception handlers) is :mod:`.web`.
 
 At start-up the store receives the preloaded jobs (:mod:`.preload`); while the app runs, the other client of
 :mod:`.background` creates jobs through the same code as ``POST /segment/jobs``.
@@ -42,7 +42,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from conformance.reference import auth, background, bodies, faults, listing, middleware, preload, skew
@@ -53,6 +53,7 @@ from conformance.reference.problems import ApiError
 from conformance.reference.settings import BulkUnknown, Sandbox, ServerSettings
 from conformance.reference.store import JobRecord, Match, Order, Store
 from conformance.reference.store import Scope as JobScope
+from conformance.reference.views import JobViews
 from conformance.reference.web import EXCEPTION_HANDLERS, GatewayRejected, NoContentWithBody, Resource
 
 #: Variant ``bulk_unknown``: the entry bulk-get lists for an id it has no job for (None: it lists none).
@@ -102,11 +103,15 @@ def create_app(
             yield
         store.close()
 
+    allow = not faults.is_on(settings.faults, "no-allow-on-405")
     routes: list[BaseRoute] = [
         # The fixed path comes first: any method on it is bulk-get's (405 for all but POST).
-        Route("/segment/jobs/bulk-get", Resource({"POST": api.bulk_get})),
-        Route("/segment/jobs", Resource({"GET": api.list_jobs, "POST": api.create_job})),
-        Route("/segment/jobs/{segmentJobId}", Resource({"GET": api.get_job, "DELETE": api.cancel_job})),
+        Route("/segment/jobs/bulk-get", Resource({"POST": api.bulk_get}, allow=allow)),
+        Route("/segment/jobs", Resource({"GET": api.list_jobs, "POST": api.create_job}, allow=allow)),
+        Route(
+            "/segment/jobs/{segmentJobId}",
+            Resource({"GET": api.get_job, "DELETE": api.cancel_job}, allow=allow),
+        ),
     ]
     if settings.path_prefix:
         routes = [Mount(settings.path_prefix, app=Router(routes, redirect_slashes=False))]
@@ -135,10 +140,9 @@ class SegmentJobsApi:
         self.settings = settings
         self.store = store
         self.issued = issued
-        self._reads_of: dict[str, int] = {}  # fault finished-regresses
+        self._views = JobViews(self._fault)  # faults that distort the jobs answered
         self._creates = 0  # fault duplicate-ids
         self._last_created_id: str | None = None  # fault duplicate-ids
-        self._presented: dict[str, int] = {}  # fault creation-time-drifts
         self._query_rules = listing.QueryRules.of(settings)
         self._later: set[asyncio.Task[None]] = set()  # fault refused-cancel-applied-later
         self._skew = skew.Skew(self._fault, clock)  # copies that disagree, statuses that flicker
@@ -146,12 +150,16 @@ class SegmentJobsApi:
     # -- operations -------------------------------------------------------------------------------------
 
     async def list_jobs(self, request: Request) -> Response:
+        if self._fault("listing-redirects") and not request.url.path.endswith("/"):
+            return RedirectResponse(request.url.replace(path=request.url.path + "/"), status_code=308)
         tenant = self._tenant(request)
         if self._fault("list-500"):
             raise ApiError(500, "Listing failed.")
         limit_text = request.query_params.get("limit")
         if self._fault("bad-limit-500") and limit_text is not None and not _positive_integer(limit_text):
             raise ApiError(500, "Internal error while reading limit.")
+        if self._fault("limit-one-refused") and limit_text == "1":
+            raise ApiError(400, "limit must be an integer greater than 1.")
         try:
             query = listing.parse_query(
                 request.query_params.multi_items(), max_limit=self.settings.max_limit, rules=self._query_rules
@@ -160,13 +168,25 @@ class SegmentJobsApi:
             raise ApiError(400, str(error)) from None
         links = self._link_base(request)
         lag_ms = self._skew.listing_lag_ms(round(self.settings.listing_lag_seconds * 1000))
-        status = None if self._fault("list-ignores-status-filter") else query.status
+        status: Status | tuple[Status, ...] | None = (
+            None if self._fault("list-ignores-status-filter") else query.status
+        )
+        if status == Status.SUCCEEDED and self._fault("status-filter-finished"):
+            status = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
         order = query.order
         if order is None or self._fault("sort-ignored"):
             order = Order("creationTime", descending=self.settings.default_order == "desc")
+        if order == Order("updateTime", descending=True) and self._fault("update-sort-inverted"):
+            order = Order("updateTime", descending=False)
+        if order.key == "updateTime" and self._fault("update-sort-slow"):
+            await asyncio.sleep(faults.SLOW_ANSWER_SECONDS)
         start = query.start
         limit = None if self._fault("list-ignores-limit") else query.limit
         end = None if limit is None else start + limit
+        # faults start-skips-one and page-limit-plus-one: the rows read are not the page the links assume
+        offset = start + 1 if self._fault("start-skips-one") and start > 0 else start
+        rows = limit + 1 if limit is not None and self._fault("page-limit-plus-one") else limit
+        read_end = None if rows is None else offset + rows
         properties = () if self._fault("property-filter-ignored") else query.properties
         hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()
 
@@ -184,15 +204,15 @@ class SegmentJobsApi:
             rendered = [(r, render_job(r, self.settings, links=links)) for r in records if r.id not in hidden]
             matching = [pair for pair in rendered if all(f.matches(pair[1], loose) for f in rendered_filters)]
             total = len(matching)
-            children = [self._with_view_faults(job, record) for record, job in matching[start:end]]
+            children = [self._views.distort(job, record) for record, job in matching[offset:read_end]]
         else:
             total, records = await run_in_threadpool(
                 self.store.select,
                 tenant.scope,
                 status=status,
                 order=order,
-                start=start,
-                limit=limit,
+                start=offset,
+                limit=rows,
                 matches=matches,
                 lag_ms=lag_ms,
             )
@@ -208,8 +228,8 @@ class SegmentJobsApi:
             next_link = {"href": linked.next_href(next_start, links)}
         page: dict[str, Any] = {
             "_page": {
-                "totalCount": total + 1 if self._fault("total-count-wrong") else total,
-                "pageSize": len(children),
+                "totalCount": _total_count(total, len(children), self._fault),
+                "pageSize": query.limit if self._fault("page-size-is-limit") else len(children),
             },
             "children": children,
             "_links": {"next": next_link},
@@ -296,6 +316,8 @@ class SegmentJobsApi:
         if record is None:
             if self._fault("unknown-id-500"):
                 raise ApiError(500, "Lookup failed.")
+            if self._fault("not-found-text-plain"):
+                return PlainTextResponse("Not Found", status_code=404)
             raise ApiError(404, f"Segment job '{job_id}' not found.")
         return self._json(self._skew.got(self._present(record, self._link_base(request))))
 
@@ -303,6 +325,12 @@ class SegmentJobsApi:
         tenant = self._tenant(request)
         job_ids = bodies.bulk_ids(await bodies.json_body(request, self.settings, self._fault))
         found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
+        if self._fault("bulk-unknown-500") and len(found) < len(set(job_ids)):
+            raise ApiError(500, "Lookup failed.")
+        if self._fault("bulk-empty-all-jobs") and not job_ids:
+            _, every = await run_in_threadpool(self.store.select, tenant.scope, status=None, order=Order())
+            job_ids = [record.id for record in every]
+            found = {record.id: record for record in every}
         if self._fault("bulk-id-normalized"):
             lookalikes = {i: listing.folded(i) for i in job_ids if i not in found and listing.folded(i) != i}
             originals = await run_in_threadpool(self.store.get_many, tenant.scope, list(lookalikes.values()))
@@ -317,7 +345,9 @@ class SegmentJobsApi:
         results: dict[str, Any] = {}
         for job_id in dict.fromkeys(job_ids):
             if job_id in found:
-                results[job_id] = self._skew.bulk(self._present(found[job_id], links))
+                results[job_id] = self._skew.bulk(
+                    self._views.bulk_result(self._present(found[job_id], links))
+                )
             elif self._fault("bulk-unknown-shown-as-job"):
                 results[job_id] = {"id": job_id, "status": Status.NEW.value}
             elif unknown_entry is not None:
@@ -398,7 +428,7 @@ class SegmentJobsApi:
     # -- presenting jobs --------------------------------------------------------------------------------
 
     def _present(self, record: JobRecord, links: str) -> dict[str, Any]:
-        return self._with_view_faults(render_job(record, self.settings, links=links), record)
+        return self._views.distort(render_job(record, self.settings, links=links), record)
 
     def _link_base(self, request: Request) -> str:
         """What precedes ``/segment/jobs`` in the hrefs of an answer: the path prefix, after the origin the
@@ -411,36 +441,6 @@ class SegmentJobsApi:
             host = f"[{server[0]}]:{server[1]}" if ":" in server[0] else f"{server[0]}:{server[1]}"
         return f"{request.url.scheme}://{host}{self.settings.path_prefix}"
 
-    def _with_view_faults(self, job: dict[str, Any], record: JobRecord) -> dict[str, Any]:
-        """The rendered job as the faults switched on distort it (unchanged when none are)."""
-        if self._fault("finished-regresses") and record.status == Status.SUCCEEDED:
-            reads = self._reads_of[record.id] = self._reads_of.get(record.id, 0) + 1
-            if reads % 2 == 0:
-                job["status"] = Status.PROCESSING.value
-        if self._fault("succeeded-without-batch") and record.status == Status.SUCCEEDED:
-            job.pop("batchId", None)
-        if self._fault("failed-without-errors"):
-            job.pop("errors", None)
-        if self._fault("total-time-off") and "totalTimeInMs" in job.get("metrics", {}).get("totalTime", {}):
-            job["metrics"]["totalTime"]["totalTimeInMs"] += 1
-        if self._fault("creation-time-drifts"):
-            drift = self._presented[record.id] = self._presented.get(record.id, -1) + 1
-            job["creationTime"] += drift
-        if self._fault("update-time-backwards") and record.status != Status.NEW:
-            job["updateTime"] = record.timeline.created_ms - 1000
-            job["updateEpoch"] = job["updateTime"] // 1000
-        if self._fault("status-lowercase"):
-            job["status"] = job["status"].lower()
-        if self._fault("wrong-types"):
-            job["creationTime"] = str(job["creationTime"])
-            if "computeJobId" in job:
-                job["computeJobId"] = str(job["computeJobId"])
-        if self._fault("renamed-field"):
-            job["createdTime"] = job.pop("creationTime")
-        if self._fault("missing-field-id"):
-            del job["id"]
-        return job
-
     def _fault(self, name: str) -> bool:
         return faults.is_on(self.settings.faults, name)
 
@@ -448,6 +448,13 @@ class SegmentJobsApi:
         """A successful JSON answer."""
         media_type = "text/plain" if self._fault("wrong-content-type") else None
         return JSONResponse(body, status_code=status_code, media_type=media_type)
+
+
+def _total_count(total: int, on_page: int, fault: Callable[[str], bool]) -> int:
+    """_page.totalCount as the faults switched on distort it (``total`` when none is)."""
+    if fault("total-count-of-page"):
+        return on_page
+    return total + 1 if fault("total-count-wrong") else total
 
 
 def _positive_integer(text: str) -> bool:

@@ -1,9 +1,10 @@
 """Named, switchable faults: each breaks exactly one rule of the API, so the suite can prove it notices.
 
 A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME`` on the command line). The
-server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the comparisons of the
-``filter-*`` faults are rules of ``listing.py``, the copies that disagree and the statuses that flicker are
-``skew.py``'s), always through :func:`is_on`, which refuses names missing
+server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the distortions of
+the jobs answered in ``views.py``; the 405's ``Allow`` in ``web.py``; the comparisons of the ``filter-*``
+faults are rules of ``listing.py``; the copies that disagree and the statuses that flicker are ``skew.py``'s),
+always through :func:`is_on`, which refuses names missing
 from :data:`FAULTS` so a typo cannot silently disable a check.
 A server with any fault switched on is deliberately non-conformant and says so when it starts.
 """
@@ -84,7 +85,27 @@ FAULTS: Mapping[str, str] = {
     "showed it CANCELLED.",
     "succeeded-reads-failed": "A SUCCEEDED job reads FAILED from 0.12 s to 0.27 s after GET first showed it "
     "SUCCEEDED.",
+    "page-limit-plus-one": "A listing page carries limit + 1 jobs (the look-ahead row is not trimmed).",
+    "total-count-of-page": "_page.totalCount is the number of jobs on the page, not of every matching job.",
+    "update-sort-inverted": "sort=updateTime:desc orders the jobs oldest update first (asc is right).",
+    "start-skips-one": "A start above 0 skips one job more than it says (OFFSET start + 1).",
+    "limit-one-refused": "limit=1 is refused with 400 (the lower bound is checked as limit > 1).",
+    "status-filter-finished": "status=SUCCEEDED lists every finished job: FAILED and CANCELLED ones too.",
+    "bulk-unknown-500": "Bulk-get of an id no job has answers 500.",
+    "bulk-times-strings": "Bulk-get results carry creationTime and updateTime as ISO 8601 strings.",
+    "listing-redirects": "GET /segment/jobs answers 308 to /segment/jobs/ (a trailing-slash redirect).",
+    "page-size-is-limit": "_page.pageSize is the limit asked for, not the number of jobs on the page.",
+    "update-epoch-ms": "updateEpoch is updateTime in milliseconds, not in seconds.",
+    "cancel-link-get": "_links.cancel.method is GET (a copy of checkStatus) instead of DELETE.",
+    "bulk-empty-all-jobs": "Bulk-get with an empty ids list answers every job of the sandbox.",
+    "not-found-text-plain": "GET of an unknown id answers 404 with a text/plain body, no JSON error body.",
+    "no-allow-on-405": "An unsupported method is answered 405 without an Allow header.",
+    "update-sort-slow": "A listing sorted on updateTime answers only after 8 s (no index: a full scan).",
+    "audience-size-missing": "SUCCEEDED jobs lack metrics.totalProfiles and metrics.segmentedProfileCounter.",
 }
+
+#: How long the answer of fault update-sort-slow takes: longer than a run's read timeout set below it.
+SLOW_ANSWER_SECONDS = 8.0
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).
 RAW_BODY_HEADER = "x-reference-raw-body"

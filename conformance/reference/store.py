@@ -286,7 +286,7 @@ class Store:
         self,
         scope: Scope,
         *,
-        status: Status | None,
+        status: Status | tuple[Status, ...] | None,
         order: Order,
         start: int = 0,
         limit: int | None = None,
@@ -306,9 +306,12 @@ class Store:
                 view, view_params = self._lagged_view(scope, now_ms - lag_ms)
             source = "viewed" if view else "jobs"
             where, params = _scope_clause(scope)
-            if status is not None:
+            if isinstance(status, Status):
                 where += " AND status = ?"
                 params.append(status.value)
+            elif status is not None:  # several statuses: only fault status-filter-finished asks for them
+                where += f" AND status IN ({', '.join('?' for _ in status)})"
+                params.extend(s.value for s in status)
             for match in matches:
                 clause, values = match.clause()
                 where += f" AND {clause}"

@@ -32,11 +32,13 @@ class GatewayRejected(Exception):
 class Resource:
     """One path of the API: dispatches on the method; 405 with ``Allow`` for the others.
 
-    ``HEAD`` is answered wherever ``GET`` is (the server drops the body).
+    ``HEAD`` is answered wherever ``GET`` is (the server drops the body). Without ``allow`` (fault
+    ``no-allow-on-405``) the 405 carries no ``Allow``.
     """
 
-    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+    def __init__(self, handlers: Mapping[str, Handler], *, allow: bool = True) -> None:
         self._handlers = dict(handlers)
+        self._send_allow = allow
         if "GET" in self._handlers:
             self._handlers["HEAD"] = self._handlers["GET"]
         self._allow = ", ".join(method for method in _METHOD_ORDER if method in self._handlers)
@@ -48,7 +50,7 @@ class Resource:
             raise ApiError(
                 405,
                 f"{request.method} is not supported on {request.url.path}; use {self._allow}",
-                headers={"Allow": self._allow},
+                headers={"Allow": self._allow} if self._send_allow else None,
             )
         response = await handler(request)
         await response(scope, receive, send)

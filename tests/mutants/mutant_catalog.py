@@ -428,6 +428,96 @@ MUTANTS: tuple[Mutant, ...] = (
         representative=True,
     ),
     _m("succeeded-reads-failed", "lifecycle", "--fault succeeded-reads-failed", "SJ-LIFECYCLE-004"),
+    # -- quieter one-rule bugs of the doc's rules (issue 14): paging off by one, a count or an order wrong in
+    # one place, a field of the wrong type on one endpoint, a missing header; the SHOULDs run --strict
+    _m(
+        "page-limit-plus-one",
+        "listing",
+        "--fault page-limit-plus-one",
+        "SJ-LIST-004 SJ-LIST-006",
+        "SJ-LIST-004",
+    ),
+    _m(
+        "total-count-of-page",
+        "listing",
+        "--fault total-count-of-page",
+        "SJ-LIST-007 SJ-LIST-006",
+        "SJ-LIST-007,SJ-LIST-006",
+        representative=True,
+    ),
+    _m("update-sort-inverted", "listing", "--fault update-sort-inverted", "SJ-LIST-009"),
+    _m(
+        "start-skips-one",
+        "listing",
+        "--fault start-skips-one",
+        "SJ-LIST-006 SJ-LIST-007",
+        "SJ-LIST-006,SJ-LIST-007",
+    ),
+    _m("limit-one-refused", "listing", "--fault limit-one-refused", "SJ-LIST-004 SJ-LIST-001", "SJ-LIST-004"),
+    _m("status-filter-finished", "listing", "--fault status-filter-finished", "SJ-LIST-003"),
+    _m(
+        "bulk-unknown-500",
+        "bulk-get",
+        "--fault bulk-unknown-500",
+        "SJ-BULK-004 SJ-ERROR-001",
+        "SJ-BULK-004",
+        representative=True,
+    ),
+    _m(
+        "bulk-times-strings",
+        "bulk-get",
+        "--fault bulk-times-strings",
+        "SJ-BULK-007 SJ-BULK-002",
+        "SJ-BULK-007",
+    ),
+    _m("listing-redirects", "status-codes", "--fault listing-redirects", "SJ-HTTP-005"),
+    _m("page-size-is-limit", "listing", "--fault page-size-is-limit", "SJ-LIST-005", strict=True),
+    _m("update-epoch-ms", "shapes", "--fault update-epoch-ms", "SJ-GET-005", strict=True),
+    _m("cancel-link-get", "shapes", "--fault cancel-link-get", "SJ-GET-004", strict=True),
+    _m("bulk-empty-all-jobs", "bulk-get", "--fault bulk-empty-all-jobs", "SJ-BULK-005", strict=True),
+    _m("not-found-text-plain", "status-codes", "--fault not-found-text-plain", "SJ-ERROR-002", strict=True),
+    _m("no-allow-on-405", "status-codes", "--fault no-allow-on-405", "SJ-ERROR-004", strict=True),
+    # the same, behind the honest choices that could hide them: clamped pages, the oldest job first, and
+    # sort refused on all but creationTime and updateTime
+    _m(
+        "page-limit-plus-one/max-limit-5",
+        "listing",
+        "--fault page-limit-plus-one --max-limit 5",
+        "SJ-LIST-004 SJ-LIST-006",
+        "SJ-LIST-004",
+    ),
+    _m(
+        "total-count-of-page/max-limit-5",
+        "listing",
+        "--fault total-count-of-page --max-limit 5",
+        "SJ-LIST-007 SJ-LIST-006",
+        "SJ-LIST-007,SJ-LIST-006",
+    ),
+    _m(
+        "start-skips-one/default-order-asc",
+        "listing",
+        "--fault start-skips-one --default-order asc",
+        "SJ-LIST-006 SJ-LIST-007",
+        "SJ-LIST-006,SJ-LIST-007",
+    ),
+    _m(
+        "update-sort-inverted/refuse-sort-attributes",
+        "listing",
+        "--fault update-sort-inverted --refuse-sort-attributes",
+        "SJ-LIST-009",
+    ),
+    # a run's read timeout below the slow answer's 8 s (the default, 15 s, would wait for it)
+    _m(
+        "update-sort-slow",
+        "listing",
+        "--fault update-sort-slow",
+        "SJ-HTTP-006",
+        "SJ-LIST-009,SJ-HTTP-006",
+        env={"SEGJOBS_READ_TIMEOUT": "2"},
+    ),
+    _m(
+        "audience-size-missing", "lifecycle", "--fault audience-size-missing", "SJ-LIFECYCLE-011", strict=True
+    ),
 )
 
 BY_NAME: Mapping[str, Mutant] = {m.name: m for m in MUTANTS}

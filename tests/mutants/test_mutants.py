@@ -100,7 +100,8 @@ def test_profiles_are_quick_or_standard() -> None:
 def test_every_area_has_a_representative() -> None:
     assert {m.area for m in MUTANTS} == set(AREAS)
     assert {m.area for m in MUTANTS if m.representative} == set(AREAS)
-    assert 7 <= len([m for m in MUTANTS if m.representative]) <= 14
+    # at most a third of the catalog runs by default (issue 14: "a representative third of them in CI")
+    assert 7 <= len([m for m in MUTANTS if m.representative]) <= max(14, len(MUTANTS) // 3)
 
 
 def test_expected_ids_are_musts_the_selection_reaches() -> None:
