@@ -168,24 +168,10 @@ class SegmentJobsApi:
             raise ApiError(400, str(error)) from None
         links = self._link_base(request)
         lag_ms = self._skew.listing_lag_ms(round(self.settings.listing_lag_seconds * 1000))
-        status: Status | tuple[Status, ...] | None = (
-            None if self._fault("list-ignores-status-filter") else query.status
-        )
-        if status == Status.SUCCEEDED and self._fault("status-filter-finished"):
-            status = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
-        order = query.order
-        if order is None or self._fault("sort-ignored"):
-            order = Order("creationTime", descending=self.settings.default_order == "desc")
-        if order == Order("updateTime", descending=True) and self._fault("update-sort-inverted"):
-            order = Order("updateTime", descending=False)
+        status, order, window = listing.read_of(query, self.settings.default_order, self._fault)
         if order.key == "updateTime" and self._fault("update-sort-slow"):
             await asyncio.sleep(faults.SLOW_ANSWER_SECONDS)
-        start = query.start
-        limit = None if self._fault("list-ignores-limit") else query.limit
-        end = None if limit is None else start + limit
-        # faults start-skips-one and page-limit-plus-one: the rows read are not the page the links assume
-        offset = start + 1 if self._fault("start-skips-one") and start > 0 else start
-        rows = limit + 1 if limit is not None and self._fault("page-limit-plus-one") else limit
+        start, end, offset, rows = query.start, window.end, window.offset, window.rows
         read_end = None if rows is None else offset + rows
         properties = () if self._fault("property-filter-ignored") else query.properties
         hidden = await self._newest_job_ids(tenant) if self._fault("created-job-invisible") else set()

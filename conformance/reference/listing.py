@@ -322,3 +322,35 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The rows a page reads: from ``offset``, ``rows`` of them (None: all), and where the page its links
+    assume ends (``end``, None: no end)."""
+
+    offset: int
+    rows: int | None
+    end: int | None
+
+
+def read_of(
+    query: ListQuery, default_order: str, fault: Callable[[str], bool]
+) -> tuple[Status | tuple[Status, ...] | None, Order, Window]:
+    """What the store reads for a listing query: the statuses, the order and the window, with the listing
+    faults that change them (``list-ignores-status-filter``, ``status-filter-finished``, ``sort-ignored``,
+    ``update-sort-inverted``, ``list-ignores-limit``, ``start-skips-one``, ``page-limit-plus-one``)."""
+    status: Status | tuple[Status, ...] | None = None if fault("list-ignores-status-filter") else query.status
+    if status == Status.SUCCEEDED and fault("status-filter-finished"):
+        status = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    order = query.order
+    if order is None or fault("sort-ignored"):
+        order = Order("creationTime", descending=default_order == "desc")
+    if order == Order("updateTime", descending=True) and fault("update-sort-inverted"):
+        order = Order("updateTime", descending=False)
+    limit = None if fault("list-ignores-limit") else query.limit
+    end = None if limit is None else query.start + limit
+    # start-skips-one and page-limit-plus-one: the rows read are not the page the links assume
+    offset = query.start + 1 if fault("start-skips-one") and query.start > 0 else query.start
+    rows = limit + 1 if limit is not None and fault("page-limit-plus-one") else limit
+    return status, order, Window(offset, rows, end)
