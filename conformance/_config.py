@@ -28,7 +28,7 @@ from conformance._options import PROFILES as PROFILES  # re-exported: the profil
 from conformance._options import SETTINGS, Option, option
 from conformance._ratelimit import RATE_FORMAT, Rate, parse_rate
 from conformance._redact import Redactor
-from conformance._shard import SHARD_FORMAT, Shard, parse_shard
+from conformance._shard import MAX_WORKERS, SHARD_FORMAT, Shard, parse_shard, worker_count
 
 #: Local defaults, shared with the reference server (``conformance.reference.settings``); a self-test keeps
 #: the two in step.
@@ -154,19 +154,12 @@ class Settings:
 
     @property
     def worker_count(self) -> int:
-        """The processes the run is split over: as given, else 1 on the embedded server and
-        ``auto`` against a base URL. ``auto`` is :data:`AUTO_WORKERS` against a base URL (the run waits on the
-        network, not on the machine), at most one per CPU on the embedded server."""
-        if self.workers not in (None, 0):
-            return int(self.workers)
-        if self.base_url is not None:
-            return AUTO_WORKERS
-        return 1 if self.workers is None else max(1, min(AUTO_WORKERS, os.cpu_count() or 1))
+        """The processes the run is split over (:func:`conformance._shard.worker_count`)."""
+        return worker_count(self.workers, embedded=self.base_url is None)
 
     @property
     def auto_workers(self) -> bool:
-        """Whether the number of workers is the run's to choose (``auto``): then the run splits into fewer
-        parts when the job budget cannot cover a fleet of shared jobs for each (the extra workers idle)."""
+        """``auto``: the run may split into fewer parts than it has workers (the job budget)."""
         return self.workers == 0 or (self.workers is None and self.base_url is not None)
 
 
@@ -222,10 +215,6 @@ def _source_of(
 
 
 #: what ``--workers auto`` means, and the most workers a run may have
-AUTO_WORKERS = 6
-MAX_WORKERS = 16
-
-
 # -- what a value must be ------------------------------------------------------------------------------
 def _as_int(name: str, value: Any, source: str, minimum: int) -> int:
     if isinstance(value, bool):

@@ -24,6 +24,7 @@ with the fewest so far (ties: the lowest part).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # at run time this module imports nothing of the package (the settings use it)
     from conformance._plan import TestInfo
 
+#: what ``--workers auto`` means against a URL (the run waits on the network, not on the machine), and the
+#: most workers a run may have
+AUTO_WORKERS = 6
+MAX_WORKERS = 16
 #: the short cause of a requirement whose tests all run in other parts
 SHARD_CAUSE = "another shard"
 #: the suite's modules whose tests are each a unit of their own
@@ -65,6 +70,17 @@ def parse_shard(text: str) -> Shard:
     if match is None:
         raise ValueError(f"expected {SHARD_FORMAT}")
     return Shard(int(match.group(1)), int(match.group(2)))
+
+
+def worker_count(workers: int | None, *, embedded: bool) -> int:
+    """The processes a run is split over: ``workers`` as given (0: ``auto``), else 1 on the embedded server
+    and ``auto`` against a base URL. ``auto`` is :data:`AUTO_WORKERS` against a base URL, at most one per CPU
+    on the embedded server."""
+    if workers:
+        return workers
+    if not embedded:
+        return AUTO_WORKERS
+    return 1 if workers is None else max(1, min(AUTO_WORKERS, os.cpu_count() or 1))
 
 
 def unit_of(test: TestInfo, *, after_all: bool) -> str | None:
