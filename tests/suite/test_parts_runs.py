@@ -66,27 +66,27 @@ def test_the_job_budget_is_for_the_whole_run_over_its_workers(tmp_path: Path) ->
 def test_shards_merged_give_the_verdict_and_outcomes_of_the_whole_run(tmp_path: Path) -> None:
     whole = run_suite(at(tmp_path, "whole"), "--profile", "quick", "--seed", "4")
     shards = [
-        run_suite(at(tmp_path, f"s{i}"), "--profile", "quick", "--seed", "4", "--shard", f"{i}/3")
-        for i in (1, 2, 3)
+        run_suite(at(tmp_path, f"s{i}"), "--profile", "quick", "--seed", "4", "--shard", f"{i}/4")
+        for i in (1, 2, 3, 4)
     ]
     for shard in shards:
         assert shard.returncode == 0, shard.stdout + shard.stderr
         assert "`segjobs-conformance merge`" in shard.stdout
         assert shard.results is not None and shard.results["run"]["shard"] is not None
-    files = [str(tmp_path / f"s{i}" / "reports" / "results.json") for i in (1, 2, 3)]
+    files = [str(tmp_path / f"s{i}" / "reports" / "results.json") for i in (1, 2, 3, 4)]
     merged = merge_cli(tmp_path, *files, "--report-dir", "merged")
     assert merged.returncode == 0, merged.stdout + merged.stderr
     results = json.loads((tmp_path / "merged" / "results.json").read_text(encoding="utf-8"))
     assert results["verdict"] == "conformant" and "verdict: CONFORMANT" in merged.stdout
     assert {r["id"]: r["outcome"] for r in results["requirements"]} == outcomes(whole)
-    assert results["run"]["shards"] == ["1/3", "2/3", "3/3"]
+    assert results["run"]["shards"] == ["1/4", "2/4", "3/4", "4/4"]
     assert {p.name for p in (tmp_path / "merged").iterdir()} >= {"junit.xml", "report.html", "summary.md"}
 
     # refused: a shard missing, a shard of another run (another seed)
-    missing = merge_cli(tmp_path, *files[:2])
-    assert missing.returncode == 2 and "shard 3/3 is missing" in missing.stderr
-    other = run_suite(at(tmp_path, "other"), "--profile", "quick", "--seed", "5", "--shard", "3/3")
-    mixed = merge_cli(tmp_path, *files[:2], str(tmp_path / "other" / "reports" / "results.json"))
+    missing = merge_cli(tmp_path, *files[:3])
+    assert missing.returncode == 2 and "shard 4/4 is missing" in missing.stderr
+    other = run_suite(at(tmp_path, "other"), "--profile", "quick", "--seed", "5", "--shard", "4/4")
+    mixed = merge_cli(tmp_path, *files[:3], str(tmp_path / "other" / "reports" / "results.json"))
     assert mixed.returncode == 2 and "different seeds" in mixed.stderr, mixed.stderr
     assert other.returncode == 0
 
