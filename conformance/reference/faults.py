@@ -2,7 +2,8 @@
 
 A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME`` on the command line). The
 server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the comparisons of the
-``filter-*`` faults are rules of ``listing.py``), always through :func:`is_on`, which refuses names missing
+``filter-*`` faults are rules of ``listing.py``; the work some do a while after their answer goes through
+``later.py``), always through :func:`is_on`, which refuses names missing
 from :data:`FAULTS` so a typo cannot silently disable a check.
 A server with any fault switched on is deliberately non-conformant and says so when it starts.
 """
@@ -75,6 +76,19 @@ FAULTS: Mapping[str, str] = {
     "id-prefix-get": "GET of an id no job has answers the oldest job whose id starts with it.",
     "bulk-id-normalized": "Bulk-get reads an id no job has folded (NFKC, accents dropped): a lookalike of a "
     "job's id answers that job.",
+    # effects that show later, and isolation one way only (issue 14)
+    "finished-cancel-applied-later": (
+        "Cancelling a SUCCEEDED job answers 204, and makes it CANCELLED a second later."
+    ),
+    "refused-create-applied-later": (
+        "A create refused for an unknown segment definition (400) stores its job a second later all the same."
+    ),
+    "second-sandbox-listed-in-first": "Listings in the default sandbox also show the jobs of every other "
+    "sandbox (GET, bulk-get, cancel and the other direction stay isolated).",
+    "second-sandbox-get-from-first": "GET in the default sandbox finds the jobs of every other sandbox.",
+    "second-sandbox-bulk-from-first": "Bulk-get in the default sandbox finds the jobs of any other sandbox.",
+    "second-sandbox-cancel-from-first-later": "A cancel in the default sandbox of a job of another sandbox "
+    "answers 404, and is applied 1.5 s later.",
 }
 
 #: The response header that carries the body of a 204 to the server's HTTP layer (fault cancel-204-body).
