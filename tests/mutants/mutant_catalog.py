@@ -415,7 +415,6 @@ MUTANTS: tuple[Mutant, ...] = (
         "lifecycle",
         "--fault finished-cancel-applied-later",
         "SJ-CANCEL-005",
-        representative=True,
     ),
     _m("refused-create-applied-later", "bad-input", "--fault refused-create-applied-later", "SJ-CREATE-009"),
     # the second sandbox's job is the run's in the standard profile
