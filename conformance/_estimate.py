@@ -79,6 +79,9 @@ COSTS: Mapping[tuple[str, str], Cost] = {
     ("test_cancelling_again_is_harmless", ""): Cost(3),
     ("test_cancelling_a_finished_job_does_not_change_it", ""): Cost(5),
     ("test_a_cancelled_job_stays_readable", ""): Cost(2),
+    # the late checks: a GET of the finished job, a listing for the refused create's definition (standard:
+    # and a GET of the second sandbox's job)
+    ("test_refused_requests_show_no_effect_later", ""): Cost(2),
     # create and get: the fleet's creates are the run's
     ("test_create_answers_200_with_the_new_job", ""): Cost(0),
     ("test_a_created_job_is_new", ""): Cost(0),

@@ -38,7 +38,7 @@ NEEDS: Mapping[str, tuple[str, str]] = {
     "failing_segment_id": ("SEGJOBS_FAILING_SEGMENT_ID", "no failing segment definition"),
 }
 #: fleet roles that exist only with an optional setting
-ROLE_NEEDS: Mapping[str, str] = {"failing": "failing_segment_id"}
+ROLE_NEEDS: Mapping[str, str] = {"failing": "failing_segment_id", "other": "second_sandbox"}
 
 
 @dataclass(frozen=True)

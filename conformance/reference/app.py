@@ -48,6 +48,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from conformance.reference import auth, background, bodies, faults, listing, middleware, preload, skew
 from conformance.reference.ims import TokenIssuer
 from conformance.reference.jobs import render_job
+from conformance.reference.later import Later
 from conformance.reference.lifecycle import Status
 from conformance.reference.problems import ApiError
 from conformance.reference.settings import BulkUnknown, Sandbox, ServerSettings
@@ -144,7 +145,7 @@ class SegmentJobsApi:
         self._creates = 0  # fault duplicate-ids
         self._last_created_id: str | None = None  # fault duplicate-ids
         self._query_rules = listing.QueryRules.of(settings)
-        self._later: set[asyncio.Task[None]] = set()  # fault refused-cancel-applied-later
+        self._later = Later()  # faults that apply a request some time after its answer
         self._skew = skew.Skew(self._fault, clock)  # copies that disagree, statuses that flicker
 
     # -- operations -------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class SegmentJobsApi:
     async def list_jobs(self, request: Request) -> Response:
         if self._fault("listing-redirects") and not request.url.path.endswith("/"):
             return RedirectResponse(request.url.replace(path=request.url.path + "/"), status_code=308)
-        tenant = self._tenant(request)
+        tenant = self._tenant(request, leak="second-sandbox-listed-in-first")
         if self._fault("list-500"):
             raise ApiError(500, "Listing failed.")
         limit_text = request.query_params.get("limit")
@@ -250,12 +251,16 @@ class SegmentJobsApi:
 
     async def _store_job(self, tenant: Tenant, request: Request) -> JobRecord:
         """The job the create request asks for, stored in the tenant's sandbox."""
-        return await self._create(
-            tenant,
-            bodies.segment_ids(
-                await bodies.json_body(request, self.settings, self._fault), self.settings, self._fault
-            ),
-        )
+        body = await bodies.json_body(request, self.settings, self._fault)
+        try:
+            segment_ids = bodies.segment_ids(body, self.settings, self._fault)
+        except ApiError:
+            if self._fault("refused-create-applied-later"):  # stored a second after its 400 all the same
+                with contextlib.suppress(ApiError):
+                    unknown_ok = bodies.segment_ids(body, self.settings, "unknown-segment-accepted".__eq__)
+                    self._later.after(1.0, lambda: self._create(tenant, unknown_ok))
+            raise
+        return await self._create(tenant, segment_ids)
 
     async def create_as_other_client(self, sandbox: Sandbox, segment_ids: list[str]) -> JobRecord:
         """Create a job as a valid ``POST /segment/jobs`` to ``sandbox`` would (the background client)."""
@@ -284,7 +289,7 @@ class SegmentJobsApi:
         return record
 
     async def get_job(self, request: Request) -> Response:
-        tenant = self._tenant(request)
+        tenant = self._tenant(request, leak="second-sandbox-get-from-first")
         job_id = request.path_params["segmentJobId"]
         record = await run_in_threadpool(self.store.get, tenant.scope, job_id)
         if record is not None and record.status == Status.CANCELLED and self._fault("cancelled-job-404"):
@@ -308,7 +313,7 @@ class SegmentJobsApi:
         return self._json(self._skew.got(self._present(record, self._link_base(request))))
 
     async def bulk_get(self, request: Request) -> Response:
-        tenant = self._tenant(request)
+        tenant = self._tenant(request, leak="second-sandbox-bulk-from-first")
         job_ids = bodies.bulk_ids(await bodies.json_body(request, self.settings, self._fault))
         found = await run_in_threadpool(self.store.get_many, tenant.scope, job_ids)
         if self._fault("bulk-unknown-500") and len(found) < len(set(job_ids)):
@@ -362,21 +367,23 @@ class SegmentJobsApi:
         if record is None:
             if self._fault("cancel-unknown-204"):
                 return Response(status_code=204)
+            anywhere = JobScope(org=self.settings.ims_org, sandbox=None)  # the job, in whatever sandbox
             if self._fault("refused-cancel-applied-later"):
-                task = asyncio.create_task(self._cancel_anywhere_later(job_id))
-                self._later.add(task)
-                task.add_done_callback(self._later.discard)
+                self._later.cancel(1.0, self.store, anywhere, job_id)
+            elif self._leaks("second-sandbox-cancel-from-first-later", tenant.sandbox):
+                self._later.cancel(1.5, self.store, anywhere, job_id)
             raise ApiError(404, f"Segment job '{job_id}' not found.")
+        if record.status == Status.SUCCEEDED and self._fault("finished-cancel-applied-later"):
+            self._later.cancel(1.0, self.store, tenant.scope, job_id, even_finished=True)
         if self._fault("cancel-200-body"):
             return JSONResponse(_cancel_message(job_id))
         if self._fault("cancel-204-body"):
             return NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
         return Response(status_code=204)
 
-    async def _cancel_anywhere_later(self, job_id: str) -> None:
-        """Fault refused-cancel-applied-later: the refused cancel reaches the job in whatever sandbox."""
-        await asyncio.sleep(1.0)
-        await run_in_threadpool(self.store.cancel, JobScope(org=self.settings.ims_org, sandbox=None), job_id)
+    def _leaks(self, fault: str | None, sandbox: Sandbox) -> bool:
+        """Faults ``second-sandbox-*-from-first``: the default sandbox reaches every sandbox's jobs."""
+        return fault is not None and self._fault(fault) and sandbox.name == self.settings.default_sandbox.name
 
     async def _newest_job_ids(self, tenant: Tenant) -> set[str]:
         """The id of the newest job the tenant sees (none when there is none); fault created-job-invisible."""
@@ -387,8 +394,9 @@ class SegmentJobsApi:
 
     # -- request handling -------------------------------------------------------------------------------
 
-    def _tenant(self, request: Request, *, gateway: bool = True) -> Tenant:
-        """Pass the gateway (unless ``gateway`` is False), and find the sandbox the request addresses."""
+    def _tenant(self, request: Request, *, gateway: bool = True, leak: str | None = None) -> Tenant:
+        """Pass the gateway (unless ``gateway`` is False), and find the sandbox the request addresses; the
+        fault ``leak`` (one operation's) shows the default sandbox the jobs of every other sandbox."""
         if gateway and not self._fault("no-auth"):
             rejection = auth.check_credentials(
                 request.headers,
@@ -408,7 +416,7 @@ class SegmentJobsApi:
                 f"Sandbox {request.headers.get('x-sandbox-name')!r} is not available to the org; "
                 f"known: {known}.",
             )
-        visible = None if self._fault("sandbox-leak") else sandbox.name
+        visible = None if self._fault("sandbox-leak") or self._leaks(leak, sandbox) else sandbox.name
         return Tenant(scope=JobScope(org=self.settings.ims_org, sandbox=visible), sandbox=sandbox)
 
     # -- presenting jobs --------------------------------------------------------------------------------

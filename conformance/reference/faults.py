@@ -3,8 +3,9 @@
 A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME`` on the command line). The
 server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the distortions of
 the jobs answered in ``views.py``; the 405's ``Allow`` in ``web.py``; the comparisons of the ``filter-*``
-faults are rules of ``listing.py``; the copies that disagree and the statuses that flicker are ``skew.py``'s),
-always through :func:`is_on`, which refuses names missing
+faults are rules of ``listing.py``; the copies that disagree and the statuses that flicker are ``skew.py``'s;
+the work some do a while after their answer goes through ``later.py``), always through :func:`is_on`, which
+refuses names missing
 from :data:`FAULTS` so a typo cannot silently disable a check.
 A server with any fault switched on is deliberately non-conformant and says so when it starts.
 """
@@ -102,6 +103,19 @@ FAULTS: Mapping[str, str] = {
     "no-allow-on-405": "An unsupported method is answered 405 without an Allow header.",
     "update-sort-slow": "A listing sorted on updateTime answers only after 8 s (no index: a full scan).",
     "audience-size-missing": "SUCCEEDED jobs lack metrics.totalProfiles and metrics.segmentedProfileCounter.",
+    # effects that show later, and isolation one way only (issue 14)
+    "finished-cancel-applied-later": (
+        "Cancelling a SUCCEEDED job answers 204, and makes it CANCELLED a second later."
+    ),
+    "refused-create-applied-later": (
+        "A create refused for an unknown segment definition (400) stores its job a second later all the same."
+    ),
+    "second-sandbox-listed-in-first": "Listings in the default sandbox also show the jobs of every other "
+    "sandbox (GET, bulk-get, cancel and the other direction stay isolated).",
+    "second-sandbox-get-from-first": "GET in the default sandbox finds the jobs of every other sandbox.",
+    "second-sandbox-bulk-from-first": "Bulk-get in the default sandbox finds the jobs of any other sandbox.",
+    "second-sandbox-cancel-from-first-later": "A cancel in the default sandbox of a job of another sandbox "
+    "answers 404, and is applied 1.5 s later.",
 }
 
 #: How long the answer of fault update-sort-slow takes: longer than a run's read timeout set below it.

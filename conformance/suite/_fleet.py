@@ -10,6 +10,8 @@ primary    a plain job left to run to its end: the subject of the lifecycle chec
 secondary  a plain job left to run to its end: refused and cross-sandbox cancels aim at it, and it is
            cancelled once finished (a cancel that must change nothing)
 failing    a job on ``SEGJOBS_FAILING_SEGMENT_ID`` (created only when that is set)
+other      a plain job of the second sandbox (``SEGJOBS_SECOND_SANDBOX_NAME``; created only when that is
+           set): the isolation tests look for it, and cancel it, from the first sandbox
 cancelled  a job cancelled right after it was created, over a raw socket (``_wire.py``), so the 204
            is seen as it is on the wire (a 429 or 503 to it is waited for within the run's retry budget,
            as the client does, and each 429 kept for SJ-ERROR-005; each request takes a slot of the
@@ -40,10 +42,11 @@ from conformance._har import RAW_SOCKET, HarRecorder
 from conformance._jobs import BudgetExhausted, JobTracker
 from conformance._lifecycle import STATUSES, compress
 from conformance._observed import CancelEffect, TrackedJob
+from conformance._plan import ROLE_NEEDS
 from conformance._profiles import Profile
 from conformance.suite import _wire
 
-ROLES = ("primary", "secondary", "failing", "cancelled")
+ROLES = ("primary", "secondary", "failing", "other", "cancelled")
 JOBS_PATH = "/segment/jobs"
 
 
@@ -138,8 +141,7 @@ class Fleet:
         """Creates the jobs of the roles the fleet does not have yet, one right after the other; the
         ``cancelled`` job last, cancelled as soon as it is created."""
         wanted = [r for r in ROLES if r in set(roles) and r not in self.members]
-        if not self.settings.failing_segment_id and "failing" in wanted:
-            wanted.remove("failing")
+        wanted = [r for r in wanted if r not in ROLE_NEEDS or getattr(self.settings, ROLE_NEEDS[r])]
         for role in wanted:
             self.members[role] = self._create(role)
         if "cancelled" in wanted:
@@ -153,9 +155,10 @@ class Fleet:
 
     def _create(self, role: str) -> Member:
         segments = self._segments(role)
+        sandbox = self.settings.second_sandbox if role == "other" else None
         sent = self.jobs.clock()
         try:
-            exchange = self.jobs.create(segments)
+            exchange = self.jobs.create(segments, sandbox=sandbox)
         except (TransportError, Inconclusive, BudgetExhausted) as exc:
             return Member(role, segments, problem=exc, sent_at=sent, answered_at=self.jobs.clock())
         return Member(role, segments, exchange, sent_at=sent, answered_at=self.jobs.clock())

@@ -17,11 +17,13 @@ from conformance._profiles import Profile
 from conformance.plugin import will_run
 from conformance.suite._fleet import Fleet
 from conformance.suite._kit import Kit
+from conformance.suite._late import LateChecks
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fleet(*roles): the fleet jobs the test uses (primary, secondary, failing, cancelled)"
+        "markers",
+        "fleet(*roles): the fleet jobs the test uses (primary, secondary, failing, other, cancelled)",
     )
 
 
@@ -68,3 +70,9 @@ def _fleet_before_other_jobs(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def kit(api: ApiClient, jobs: JobTracker, settings: Settings) -> Kit:
     return Kit(api, jobs, settings)
+
+
+@pytest.fixture(scope="session")
+def late(jobs: JobTracker) -> LateChecks:
+    """The late checks of refused requests, run in the run's last phase (``_late.py``)."""
+    return LateChecks(jobs)

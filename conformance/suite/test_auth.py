@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance._checks import expect_json, expect_status, require
+from conformance._checks import expect_job, expect_json, expect_status, require
 from conformance._client import ApiClient, Exchange
 from conformance._config import Settings
 from conformance._jobs import JobTracker
-from conformance._lifecycle import STATUSES, illegal_step
+from conformance._lifecycle import CANCEL_EFFECT, STATUSES, compress, illegal_step
 from conformance._outcomes import Disabled
 from conformance.suite._listing import _newest_of_segment, _refused
 
 if TYPE_CHECKING:
     from conformance.suite._fleet import Fleet
     from conformance.suite._kit import Kit
+    from conformance.suite._late import LateChecks
 
 CREDENTIAL = (401, 403)
 Headers = Mapping[str, str | None]
@@ -207,9 +208,47 @@ def _other(settings: Settings, api: ApiClient) -> dict[str, str | None]:
     return headers
 
 
+@dataclass(frozen=True)
+class Crossing:
+    """A job of one sandbox, and the headers of its own sandbox and of the other one."""
+
+    job_id: str
+    home: dict[str, str | None]
+    away: dict[str, str | None]
+    home_name: str
+    away_name: str
+
+
+def _crossing(direction: str, fleet: Fleet, api: ApiClient, settings: Settings) -> Crossing:
+    """The fleet's secondary job seen from the second sandbox, or its job of the second sandbox seen from
+    the first. That job runs the first configured segment definition; a target whose second sandbox does
+    not know it refuses the create, which leaves this direction out of scope."""
+    second = _other(settings, api)
+    assert settings.second_sandbox is not None
+    first: dict[str, str | None] = {"x-sandbox-name": settings.sandbox}
+    if direction == "first-sandbox-job":
+        return Crossing(fleet.job_id("secondary"), first, second, settings.sandbox, settings.second_sandbox)
+    created = fleet.member("other").exchange
+    status = None if created is None else created.status
+    if status is not None and 400 <= status < 500 and status != 429:
+        raise Disabled(
+            f"the second sandbox {settings.second_sandbox!r} refused the run's create (HTTP "
+            f"{status}): the segment definition {settings.segment_ids[0]} may not exist there",
+            cause="no job in the second sandbox",
+        )
+    return Crossing(fleet.job_id("other"), second, first, settings.second_sandbox, settings.sandbox)
+
+
+#: both directions: the first sandbox's job seen from the second, the second's (standard) from the first
+DIRECTIONS = [
+    pytest.param("first-sandbox-job", marks=pytest.mark.fleet("secondary")),
+    pytest.param("second-sandbox-job", marks=[pytest.mark.fleet("other"), pytest.mark.profile("standard")]),
+]
+
+
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
-@pytest.mark.fleet("secondary")
+@pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.requirement(
     "SJ-AUTH-006",
     "SJ-LIST-012",
@@ -223,17 +262,17 @@ def _other(settings: Settings, api: ApiClient) -> dict[str, str | None]:
     "SJ-HTTP-002",
 )
 def test_a_job_is_not_listed_from_another_sandbox(
-    fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
+    direction: str, fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
 ) -> None:
-    job_id = fleet.job_id("secondary")
-    headers = _other(settings, api)
+    crossing = _crossing(direction, fleet, api, settings)
+    job_id = crossing.job_id
     looks: list[list[tuple[str, str]]] = [
         [("property", f"id=={job_id}")],
         _newest_of_segment(kit.segment),
         [("limit", "100"), ("sort", "creationTime:desc")],
     ]
     for params in looks:
-        exchange = api.list_jobs(params, headers=headers)
+        exchange = api.list_jobs(params, headers=crossing.away)
         if params == looks[0] and _refused(exchange):
             continue  # no filter on id, which a server need not support (ERRATA E-25): the others look
         page = kit.check_page(exchange)
@@ -241,7 +280,7 @@ def test_a_job_is_not_listed_from_another_sandbox(
         require(
             job_id not in ids,
             ["SJ-AUTH-006", "SJ-LIST-012"],
-            f"the job {job_id} of the sandbox {settings.sandbox} not listed in {settings.second_sandbox}",
+            f"the job {job_id} of the sandbox {crossing.home_name} not listed in {crossing.away_name}",
             "it is listed there",
             exchange,
         )
@@ -249,27 +288,28 @@ def test_a_job_is_not_listed_from_another_sandbox(
 
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
-@pytest.mark.fleet("secondary")
+@pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.requirement("SJ-AUTH-006", "SJ-CREATE-001", "SJ-ERROR-001", "SJ-ERROR-003")
 def test_a_job_is_not_readable_from_another_sandbox(
-    fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
+    direction: str, fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
 ) -> None:
-    job_id = fleet.job_id("secondary")
-    exchange = api.get_job(job_id, headers=_other(settings, api))
+    crossing = _crossing(direction, fleet, api, settings)
+    exchange = api.get_job(crossing.job_id, headers=crossing.away)
     kit.refused(exchange, {404}, "SJ-AUTH-006", "getSegmentJob")
 
 
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
-@pytest.mark.fleet("secondary")
+@pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.requirement(
     "SJ-AUTH-006", "SJ-CREATE-001", "SJ-BULK-001", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002"
 )
 def test_a_job_is_not_bulk_read_from_another_sandbox(
-    fleet: Fleet, api: ApiClient, settings: Settings
+    direction: str, fleet: Fleet, api: ApiClient, settings: Settings
 ) -> None:
-    job_id = fleet.job_id("secondary")
-    exchange = api.bulk_get([job_id], headers=_other(settings, api))
+    crossing = _crossing(direction, fleet, api, settings)
+    job_id = crossing.job_id
+    exchange = api.bulk_get([job_id], headers=crossing.away)
     expect_status(exchange, {207}, "SJ-BULK-001")
     body = expect_json(exchange)
     results = body.get("results") if isinstance(body, dict) else None
@@ -278,7 +318,7 @@ def test_a_job_is_not_bulk_read_from_another_sandbox(
     require(
         not (isinstance(shown, str) and shown in STATUSES),
         "SJ-AUTH-006",
-        f"the job {job_id} left out, or an error entry, from the sandbox {settings.second_sandbox}",
+        f"the job {job_id} left out, or an error entry, from the sandbox {crossing.away_name}",
         f"the job: {json.dumps(entry)[:200]}",
         exchange,
     )
@@ -286,7 +326,7 @@ def test_a_job_is_not_bulk_read_from_another_sandbox(
 
 @pytest.mark.creates_jobs
 @pytest.mark.needs("second_sandbox")
-@pytest.mark.fleet("secondary")
+@pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.requirement(
     "SJ-AUTH-006",
     "SJ-CREATE-001",
@@ -299,15 +339,51 @@ def test_a_job_is_not_bulk_read_from_another_sandbox(
     "SJ-HTTP-002",
 )
 def test_a_job_cannot_be_cancelled_from_another_sandbox(
-    fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings
+    direction: str, fleet: Fleet, api: ApiClient, kit: Kit, settings: Settings, late: LateChecks
 ) -> None:
-    job_id = fleet.job_id("secondary")
-    headers = _other(settings, api)
-    _, before = kit.read(job_id)
-    exchange = api.cancel_job(job_id, headers=headers)
+    """Refused at once, and not applied later either: the job of the second sandbox, which no test
+    cancels, is read again once the cancel timeout has passed (the first sandbox's job, the secondary, is
+    judged at its end by the cancel tests: it must not end cancelled)."""
+    crossing = _crossing(direction, fleet, api, settings)
+    job_id = crossing.job_id
+    _, before = kit.read(job_id, headers=crossing.home)
+    sent = fleet.jobs.clock()
+    exchange = api.cancel_job(job_id, headers=crossing.away)
     kit.refused(exchange, {404}, "SJ-AUTH-006", "cancelSegmentJob")
-    read, after = kit.read(job_id)
+    read, after = kit.read(job_id, headers=crossing.home)
     _require_not_cancelled(before, after, "SJ-AUTH-006", read)
+    if direction == "second-sandbox-job":
+        late.add(
+            f"the job {job_id} of {crossing.home_name} after a cancel from {crossing.away_name}",
+            lambda: _not_cancelled_later(kit, job_id, crossing),
+            ("SJ-AUTH-006", "SJ-GET-001", "SJ-GET-003", "SJ-HTTP-001", "SJ-HTTP-002"),
+            sent_at=sent,
+        )
+
+
+def _not_cancelled_later(kit: Kit, job_id: str, crossing: Crossing) -> None:
+    """Late check: the job whose cancel from the other sandbox was refused is still readable in its own, and
+    neither it nor any earlier read of it showed CANCELLING or CANCELLED."""
+    exchange = kit.api.get_job(job_id, headers=crossing.home)
+    require(
+        exchange.status != 404,
+        "SJ-AUTH-006",
+        f"the job {job_id} still in {crossing.home_name} after its cancel from {crossing.away_name} was "
+        "refused",
+        "HTTP 404: it is gone",
+        exchange,
+    )
+    expect_status(exchange, {200}, "SJ-GET-001")
+    expect_job(exchange, "SJ-GET-003")
+    tracked = kit.jobs.jobs[job_id]
+    require(
+        not set(tracked.statuses) & CANCEL_EFFECT,
+        "SJ-AUTH-006",
+        f"a job whose only cancel, from {crossing.away_name}, was refused never cancelled "
+        f"(read {kit.settings.cancel_timeout:g} s after that cancel)",
+        " -> ".join(compress(tracked.statuses)),
+        exchange,
+    )
 
 
 @pytest.mark.requirement("SJ-ERROR-002")

@@ -26,6 +26,7 @@ from conformance._jobs import JobTracker
 
 if TYPE_CHECKING:
     from conformance.suite._kit import Kit
+    from conformance.suite._late import LateChecks
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,10 @@ class Sent:
 class RefusedCreates:
     """The module's bad creates, each sent once (it may cost a job), by whichever test asks first."""
 
-    def __init__(self, jobs: JobTracker, kit: Kit) -> None:
+    def __init__(self, jobs: JobTracker, kit: Kit, late: LateChecks) -> None:
         self.jobs = jobs
         self.kit = kit
+        self.late = late
         self.sent: dict[str, Sent] = {}
 
     def send(self, kind: str) -> Sent:
@@ -107,17 +109,47 @@ class RefusedCreates:
             unknown = kit.random_id() if "$unknown" in bad.body else ""
             values = {"segment": kit.segment, "unknown": unknown}
             body = Template(bad.body).substitute({k: json.dumps(v)[1:-1] for k, v in values.items()})
+            sent_at = self.jobs.clock()
             exchange, made = kit.creates_nothing(
                 lambda: self.jobs.create_raw(body.encode(), headers={"Content-Type": bad.content_type}),
                 partial(MATCHING[bad.matching], kit, unknown),
             )
             self.sent[kind] = Sent(exchange, made)
+            if unknown and exchange.status is not None and 400 <= exchange.status < 500:
+                self.late.add(
+                    f"jobs of the unknown segment definition {unknown} after its refused create",
+                    partial(_no_job_of_definition, kit, unknown, bad.requirement, exchange),
+                    (bad.requirement, *LATE_LISTING),
+                    sent_at=sent_at,
+                )
         return self.sent[kind]
 
 
+#: what the late look for a job of a refused create may fail besides its rule: the listing and its jobs
+LATE_LISTING = ("SJ-LIST-001", "SJ-LIST-002", "SJ-LIST-014", "SJ-LIFECYCLE-001", "SJ-ERROR-001")
+
+
+def _no_job_of_definition(kit: Kit, unknown: str, requirement: str, refused: Exchange) -> None:
+    """Late check: no job of the refused create's made-up segment definition appeared since (no other client
+    runs that id, so any such job is the run's). A server that refuses the filter leaves nothing to judge."""
+    exchange = kit.api.list_jobs({"property": f"segments~segmentId=={unknown}", "limit": "100"})
+    if exchange.status is not None and 400 <= exchange.status < 500 and exchange.status != 429:
+        return
+    page = kit.check_page(exchange)
+    made = [str(c.get("id")) for c in page["children"] if unknown in kit.segment_ids_of(c)]
+    require(
+        not made,
+        requirement,
+        f"no job of the segment definition {unknown}, whose create was refused with HTTP {refused.status}, "
+        f"{kit.settings.cancel_timeout:g} s later",
+        f"the listing shows job(s) {', '.join(made)}",
+        exchange,
+    )
+
+
 @pytest.fixture(scope="module")
-def refused_creates(jobs: JobTracker, kit: Kit) -> RefusedCreates:
-    return RefusedCreates(jobs, kit)
+def refused_creates(jobs: JobTracker, kit: Kit, late: LateChecks) -> RefusedCreates:
+    return RefusedCreates(jobs, kit, late)
 
 
 def _refused_create(refused_creates: RefusedCreates, kind: str) -> None:

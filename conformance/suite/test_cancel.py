@@ -23,12 +23,13 @@ from conformance._checks import ConformanceFailure, expect_job, expect_status, r
 from conformance._client import ApiClient, Exchange
 from conformance._lifecycle import CANCEL_EFFECT, RUNNING, TERMINAL, compress, illegal_step
 from conformance._observed import TrackedJob
-from conformance._outcomes import Undecided
+from conformance._outcomes import Judgement, Undecided
 
 if TYPE_CHECKING:
     from conformance._config import Settings
     from conformance.suite._fleet import EarlyCancel, Fleet
     from conformance.suite._kit import Kit
+    from conformance.suite._late import LateChecks
 
 #: how much later than the cancel's answer a job may show its end and still count as finished before it
 #: (updateTime is the server's clock, compared through the job's own creationTime)
@@ -295,10 +296,13 @@ def test_a_cancelled_running_job_ends_cancelled(fleet: Fleet, api: ApiClient, se
     "SJ-HTTP-001",
     "SJ-HTTP-002",
 )
-def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClient, kit: Kit) -> None:
+def test_cancelling_a_finished_job_does_not_change_it(
+    fleet: Fleet, api: ApiClient, kit: Kit, late: LateChecks
+) -> None:
     """The secondary job is the one refused cancels aim at (another sandbox, bad credentials): unless a
     cancel of it was accepted, it ran to its end, never cancelled, however long after a refusal a wrongly
-    applied cancel would have shown; then a cancel of the finished job changes nothing."""
+    applied cancel would have shown; then a cancel of the finished job changes nothing, at once and once the
+    cancel timeout has passed (a late check)."""
     (job,) = fleet.wait_finished(["secondary"])
     job_id = job.id
     read, before = kit.read(job_id)
@@ -317,6 +321,7 @@ def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClie
         f"status {before['status']}",
         read,
     )
+    sent = fleet.jobs.clock()
     exchange = api.cancel_job(job_id)
     expect_status(exchange, {204, 409}, "SJ-CANCEL-005")
     require(
@@ -327,21 +332,32 @@ def test_cancelling_a_finished_job_does_not_change_it(fleet: Fleet, api: ApiClie
         exchange,
     )
     for _ in range(2):
-        read, after = kit.read(job_id)
-        require(
-            after["status"] == before["status"],
-            "SJ-CANCEL-005",
-            f"the finished job still {before['status']} after the cancel",
-            f"status {after['status']}",
-            read,
-        )
-        require(
-            after.get("updateTime") == before.get("updateTime"),
-            "SJ-CANCEL-005",
-            f"updateTime still {before.get('updateTime')} (the job did not change)",
-            f"updateTime {after.get('updateTime')}",
-            read,
-        )
+        _unchanged(kit, job_id, before, "")
+    late.add(
+        f"the finished job {job_id} after its cancel",
+        lambda: _unchanged(kit, job_id, before, f" ({kit.settings.cancel_timeout:g} s after it)"),
+        ("SJ-CANCEL-005", "SJ-GET-001", "SJ-GET-003", "SJ-HTTP-001", "SJ-HTTP-002"),
+        sent_at=sent,
+    )
+
+
+def _unchanged(kit: Kit, job_id: str, before: dict[str, Any], when: str) -> None:
+    """The finished job reads as it did before its cancel (``when`` says how long after the cancel)."""
+    read, after = kit.read(job_id)
+    require(
+        after["status"] == before["status"],
+        "SJ-CANCEL-005",
+        f"the finished job still {before['status']} after the cancel{when}",
+        f"status {after['status']}",
+        read,
+    )
+    require(
+        after.get("updateTime") == before.get("updateTime"),
+        "SJ-CANCEL-005",
+        f"updateTime still {before.get('updateTime')} after the cancel{when} (the job did not change)",
+        f"updateTime {after.get('updateTime')}",
+        read,
+    )
 
 
 @pytest.mark.requirement("SJ-CANCEL-006", "SJ-ERROR-001", "SJ-ERROR-003")
@@ -368,3 +384,33 @@ def test_a_cancelled_job_stays_readable(fleet: Fleet, kit: Kit) -> None:
     fleet.cancel_effect()  # read once the cancel has shown (or its deadline passed): a removal follows it
     for _ in range(2):
         kit.read(cancel.job_id, "SJ-CANCEL-008")
+
+
+@pytest.mark.after_all
+@pytest.mark.requirement(
+    "SJ-CANCEL-005",
+    "SJ-AUTH-006",
+    "SJ-CREATE-009",
+    "SJ-GET-001",
+    "SJ-GET-003",
+    "SJ-LIST-001",
+    "SJ-LIST-002",
+    "SJ-LIST-014",
+    "SJ-LIFECYCLE-001",
+    "SJ-ERROR-001",
+    "SJ-HTTP-001",
+    "SJ-HTTP-002",
+)
+def test_refused_requests_show_no_effect_later(late: LateChecks, judgement: Judgement) -> None:
+    """Run last: what the earlier tests' refused or no-op requests must not do (cancel a job of another
+    sandbox, change a finished job, create a job of an unknown segment definition) is looked for again once
+    the cancel timeout has passed since each request (``_late.py``)."""
+    late.run()
+    judged = {r for check in late.checks for r in check.requirements}
+    for requirement in judgement.requirements:
+        if requirement not in judged:
+            judgement.disabled(
+                requirement,
+                "no late check of this run judges it",
+                cause="nothing to look at",
+            )

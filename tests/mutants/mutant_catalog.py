@@ -24,11 +24,16 @@ from conformance.reference.settings import DEFAULT_FAILING_SEGMENT_ID, DEFAULT_S
 
 AREAS = ("shapes", "status-codes", "lifecycle", "listing", "bulk-get", "auth", "bad-input")
 
+#: A reference server shows a cancel within a second: the embedded run's cancel timeout (5 s) is its deadline
+#: too, and bounds how long the late checks wait (a --base-url run would otherwise wait 60 s for them).
+SELFTEST_TIMINGS: Mapping[str, str] = {"SEGJOBS_CANCEL_TIMEOUT": "5"}
+
 #: Every run against a separately started server names what the embedded one would know, so the tests
 #: that need a second sandbox or a failing segment definition are enabled.
 RUN_ENV: Mapping[str, str] = {
     "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX_NAME,
     "SEGJOBS_FAILING_SEGMENT_ID": DEFAULT_FAILING_SEGMENT_ID,
+    **SELFTEST_TIMINGS,
 }
 #: Jobs of a mutant run for half a second unless its flags say otherwise (the runs stay short), and a
 #: run waits at most this long for one (a fault that hides the end of a job cannot stall a run).
@@ -517,6 +522,46 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     _m(
         "audience-size-missing", "lifecycle", "--fault audience-size-missing", "SJ-LIFECYCLE-011", strict=True
+    ),
+    # -- effects that show later, isolation one way only (issue 14) -------------------------------------
+    # each shows only after the immediate re-read: the late checks, once the cancel timeout has passed
+    _m(
+        "finished-cancel-applied-later",
+        "lifecycle",
+        "--fault finished-cancel-applied-later",
+        "SJ-CANCEL-005",
+    ),
+    _m("refused-create-applied-later", "bad-input", "--fault refused-create-applied-later", "SJ-CREATE-009"),
+    # the second sandbox's job is the run's in the standard profile
+    _m(
+        "second-sandbox-listed-in-first",
+        "auth",
+        "--fault second-sandbox-listed-in-first",
+        "SJ-AUTH-006 SJ-LIST-012",
+        "SJ-AUTH-006",
+        profile="standard",
+    ),
+    _m(
+        "second-sandbox-get-from-first",
+        "auth",
+        "--fault second-sandbox-get-from-first",
+        "SJ-AUTH-006",
+        profile="standard",
+    ),
+    _m(
+        "second-sandbox-bulk-from-first",
+        "auth",
+        "--fault second-sandbox-bulk-from-first",
+        "SJ-AUTH-006",
+        profile="standard",
+    ),
+    # the cancel lands 1.5 s after its 404, on a job that runs 4 s
+    _m(
+        "second-sandbox-cancel-from-first-later",
+        "auth",
+        "--fault second-sandbox-cancel-from-first-later --job-seconds 4",
+        "SJ-AUTH-006",
+        profile="standard",
     ),
 )
 

@@ -459,6 +459,53 @@ def update_sort_slow(api: Any) -> bool:
 
 
 #: For each fault: does the server show the symptom the fault names?
+# -- effects that show later, isolation one way only ---------------------------------------------------
+# (the delayed faults wait real time: the jobs' clock stands still meanwhile)
+def finished_cancel_applied_later(api: Any) -> bool:
+    job = finished_job(api)
+    assert api.cancel(job["id"]).status_code == 204
+    at_once = api.status(job["id"])
+    time.sleep(1.5)
+    api.advance(1)
+    return at_once == "SUCCEEDED" and api.status(job["id"]) in ("CANCELLING", "CANCELLED")
+
+
+def refused_create_applied_later(api: Any) -> bool:
+    unknown = "00000000-0000-4000-8000-00000000dead"
+    assert create_response(api, [{"segmentId": unknown}]).status_code == 400
+    at_once = api.list()["_page"]["totalCount"]
+    time.sleep(1.5)
+    return at_once == 0 and api.list()["_page"]["totalCount"] == 1
+
+
+def second_sandbox_listed_in_first(api: Any) -> bool:
+    job = api.in_sandbox("dev").create()
+    return job["id"] in [c["id"] for c in api.list()["children"]]
+
+
+def second_sandbox_get_from_first(api: Any) -> bool:
+    job = api.in_sandbox("dev").create()
+    return bool(api.http.get(f"/segment/jobs/{job['id']}").status_code == 200)
+
+
+def second_sandbox_bulk_from_first(api: Any) -> bool:
+    job = api.in_sandbox("dev").create()
+    entry = api.bulk_get(job["id"]).json()["results"].get(job["id"], {})
+    return entry.get("status") == "NEW"
+
+
+def second_sandbox_cancel_from_first_later(api: Any) -> bool:
+    other = api.in_sandbox("dev")
+    job = other.create()
+    assert api.http.delete(f"/segment/jobs/{job['id']}").status_code == 404
+    at_once = other.status(job["id"])
+    time.sleep(2.0)  # applied 1.5 s after the 404
+    return at_once not in ("CANCELLING", "CANCELLED") and other.status(job["id"]) in (
+        "CANCELLING",
+        "CANCELLED",
+    )
+
+
 PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
     "cancel-200-body": cancel_200_body,
@@ -558,6 +605,12 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "no-allow-on-405": lambda api: "allow" not in api.http.request("PATCH", "/segment/jobs").headers,
     "audience-size-missing": audience_size_missing,
     "update-sort-slow": update_sort_slow,
+    "finished-cancel-applied-later": finished_cancel_applied_later,
+    "refused-create-applied-later": refused_create_applied_later,
+    "second-sandbox-listed-in-first": second_sandbox_listed_in_first,
+    "second-sandbox-get-from-first": second_sandbox_get_from_first,
+    "second-sandbox-bulk-from-first": second_sandbox_bulk_from_first,
+    "second-sandbox-cancel-from-first-later": second_sandbox_cancel_from_first_later,
 }
 
 

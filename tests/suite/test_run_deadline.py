@@ -59,7 +59,7 @@ def test_a_base_url_run_says_its_real_platform_timings_at_the_start(
     tmp_path: Path, reference_server: Any
 ) -> None:
     server = reference_server(["--job-seconds", "0.2"])
-    run = run_suite(tmp_path, "--base-url", server.base_url, "--select", "SJ-GET-002")
+    run = run_suite(tmp_path, "--base-url", server.base_url, "--select", "SJ-GET-002", target_timings=True)
     assert run.returncode == 0, run.stdout + run.stderr
     first = run.stdout.splitlines()[0]
     assert first == (

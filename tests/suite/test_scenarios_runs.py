@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selftest import ONE_PROCESS
+from selftest import ONE_PROCESS, SELFTEST_TIMINGS
 
 import conformance.suite
 from conformance.reference import server as reference_server
@@ -82,6 +82,7 @@ def run_suite(
     ]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SEGJOBS_")} | ONE_PROCESS
     environment.update({"SEGJOBS_SECOND_SANDBOX_NAME": "dev", "SEGJOBS_FAILING_SEGMENT_ID": FAILING_SEGMENT})
+    environment.update(SELFTEST_TIMINGS)  # the reference server's cancel deadline (the late checks wait it)
     environment.update(env or {})
     proc = subprocess.run(
         command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=timeout
