@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -301,7 +302,7 @@ def run_case(case: Case, repeat: int) -> Result:
                 result.requests = data.get("stats", {}).get("requests")
                 result.jobs = data.get("stats", {}).get("jobs_created")
                 rows = data["requirements"]
-                result.not_passed = {r["id"]: r["outcome"] for r in rows if r["outcome"] in _NOT_PASSED}
+                result.not_passed = {r["id"]: _why(r) for r in rows if r["outcome"] in _NOT_PASSED}
                 tests = sorted(data["tests"], key=lambda t: -float(t.get("duration_s") or 0))
                 result.slowest_tests = [
                     (t["name"], round(float(t.get("duration_s") or 0), 1)) for t in tests[:5]
@@ -311,6 +312,15 @@ def run_case(case: Case, repeat: int) -> Result:
     result.median_s = round(statistics.median(result.wall_s), 2)
     result.peak_mb = round(peak, 1)
     return result
+
+
+def _why(row: dict[str, Any]) -> str:
+    """The outcome of a requirement that did not pass, with the first line of its first failure or reason."""
+    failures = row.get("failures") or []
+    text = str(failures[0].get("message", "")) if failures else str(row.get("reason") or "")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    test = f" in {failures[0].get('test')}" if failures else ""
+    return f"{row['outcome']}: {first[:200]}{test}" if first else str(row["outcome"])
 
 
 def table(results: list[Result]) -> str:
