@@ -64,7 +64,7 @@ KNOWN_TO_THE_SERVER = {
     "SEGJOBS_SECOND_SANDBOX_NAME": DEFAULT_SECOND_SANDBOX,
     "SEGJOBS_FAILING_SEGMENT_ID": DEFAULT_FAILING_SEGMENT_ID,
     # the reference server's cancel deadline, the embedded run's (the late checks wait it out)
-    "SEGJOBS_CANCEL_TIMEOUT": "5",
+    "SEGJOBS_CANCEL_TIMEOUT": "3",
 }
 
 # Runs a command and prints the largest resident set of its process tree's members (kB), as JSON.

@@ -44,7 +44,7 @@ TARGET_JOB_TIMEOUT = 1800.0
 #: seconds a cancel answered 204 may take to show (CANCELLING, CANCELLED, or the job gone): the embedded
 #: server's cancel is immediate; a real target applies it asynchronously ("the actual deletion of the segment
 #: job is asynchronous")
-EMBEDDED_CANCEL_TIMEOUT = 5.0
+EMBEDDED_CANCEL_TIMEOUT = 3.0
 TARGET_CANCEL_TIMEOUT = 60.0
 
 

@@ -55,7 +55,7 @@ def clean_environment() -> dict[str, str]:
 
 #: the cancel timeout of the reference servers the self-tests start (a --base-url run's default is 60 s,
 #: which the late checks of refused requests would wait out)
-SELFTEST_TIMINGS = {"SEGJOBS_CANCEL_TIMEOUT": "5"}
+SELFTEST_TIMINGS = {"SEGJOBS_CANCEL_TIMEOUT": "3"}
 
 
 def run_suite(

@@ -26,7 +26,7 @@ AREAS = ("shapes", "status-codes", "lifecycle", "listing", "bulk-get", "auth", "
 
 #: A reference server shows a cancel within a second: the embedded run's cancel timeout (5 s) is its deadline
 #: too, and bounds how long the late checks wait (a --base-url run would otherwise wait 60 s for them).
-SELFTEST_TIMINGS: Mapping[str, str] = {"SEGJOBS_CANCEL_TIMEOUT": "5"}
+SELFTEST_TIMINGS: Mapping[str, str] = {"SEGJOBS_CANCEL_TIMEOUT": "3"}
 
 #: Every run against a separately started server names what the embedded one would know, so the tests
 #: that need a second sandbox or a failing segment definition are enabled.
