@@ -24,9 +24,11 @@ from typing import Any
 
 import pytest
 
+from conformance._config import Settings
 from conformance._estimate import cost_of
 from conformance._merge import merge
 from conformance._plan import JobPlan, TestInfo, job_plan, out_of_scope
+from conformance._profiles import Profile
 from conformance._ratelimit import from_monotonic, summary_of
 from conformance._session import SuiteState
 from conformance._shard import SHARD_CAUSE, leaf_index, leaves
@@ -62,6 +64,26 @@ def combined(plans: Sequence[JobPlan]) -> JobPlan:
     return whole
 
 
+def split(
+    infos: list[TestInfo], after: set[str], settings: Settings, profile: Profile, workers: int, *, auto: bool
+) -> tuple[int, list[list[TestInfo]], list[JobPlan]]:
+    """The workers a machine uses, every part of the run and its job plan (``after``: the node ids of the
+    tests that run after all others). ``auto``: fewer workers while the parts' plans exceed ``--max-jobs``."""
+
+    def weight(test: TestInfo) -> int:
+        return cost_of(test).of(test, profile) if out_of_scope(test, settings, profile) is None else 0
+
+    def parts_of(count: int) -> tuple[list[list[TestInfo]], list[JobPlan]]:
+        parts = leaves(infos, settings.shard, count, weight, lambda t: t.nodeid in after)
+        return parts, [job_plan(part, settings, profile) for part in parts]
+
+    parts, plans = parts_of(workers)
+    while auto and workers > 1 and combined(plans).total > settings.max_jobs:
+        workers -= 1  # fewer parts, fewer fleets of shared jobs; this machine's other workers idle
+        parts, plans = parts_of(workers)
+    return workers, parts, plans
+
+
 def keep_my_part(
     state: SuiteState,
     items: list[pytest.Item],
@@ -70,26 +92,14 @@ def keep_my_part(
 ) -> list[JobPlan] | None:
     """Keeps the items of this process's part (the others deselected, their requirements out of scope
     unless a kept test judges them); returns every part's job plan, or None for a run in one part."""
-    settings, profile = state.settings, state.profile
+    settings = state.settings
     if settings.shard is None and state.workers <= 1:
         return None
     infos = [info_of(item) for item in items]
     after = {item.nodeid for item in items if item.get_closest_marker("after_all") is not None}
-
-    def weight(test: TestInfo) -> int:
-        return cost_of(test).of(test, profile) if out_of_scope(test, settings, profile) is None else 0
-
-    def split_into(workers: int) -> list[list[TestInfo]]:
-        return leaves(infos, settings.shard, workers, weight, lambda t: t.nodeid in after)
-
-    def plans_of(parts: list[list[TestInfo]]) -> list[JobPlan]:
-        return [job_plan(part, settings, profile) for part in parts]
-
-    workers = state.workers
-    parts = split_into(workers)
-    while state.auto_workers and workers > 1 and combined(plans_of(parts)).total > settings.max_jobs:
-        workers -= 1  # auto: fewer parts, fewer fleets of shared jobs; this machine's other workers idle
-        parts = split_into(workers)
+    workers, parts, plans = split(
+        infos, after, settings, state.profile, state.workers, auto=state.auto_workers
+    )
     state.active_workers = workers
     index = leaf_index(settings.shard, workers, state.worker)
     mine = {t.nodeid for t in parts[index]} if state.worker < workers else set()
@@ -105,7 +115,7 @@ def keep_my_part(
             if req not in kept_reqs and req not in state.disabled:
                 state.disabled[req] = (SHARD_CAUSE, f"judged by another part of the run (not by {where})")
     state.part = (index, len(parts)) if state.worker < workers else None
-    return plans_of(parts)
+    return plans
 
 
 class Controller:

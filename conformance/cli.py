@@ -283,7 +283,7 @@ def _plan(args: argparse.Namespace) -> int:
     import pytest
 
     from conformance import _planview
-    from conformance._plan import TestInfo
+    from conformance._plan import TestInfo, budget_problem
     from conformance._session import SuiteState
     from conformance.plugin import info_of, state_of
 
@@ -292,6 +292,7 @@ def _plan(args: argparse.Namespace) -> int:
             self.kept: list[TestInfo] = []
             self.dropped: list[TestInfo] = []
             self.state: SuiteState | None = None
+            self.after: set[str] = set()
 
         def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
             self.dropped += [info_of(item) for item in items]
@@ -300,6 +301,7 @@ def _plan(args: argparse.Namespace) -> int:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             self.state = state_of(session.config)
             self.kept = [info_of(item) for item in session.items]
+            self.after = {i.nodeid for i in session.items if i.get_closest_marker("after_all") is not None}
 
     recorder = Recorder()
     pytest_args = [*SUITE_ARGS, "--collect-only", "-q", *_options_wiring.forwarded_to_pytest(vars(args))]
@@ -322,10 +324,29 @@ def _plan(args: argparse.Namespace) -> int:
         embedded=state.embedded,
         job_timeout=(state.timings.job_timeout, state.timings.job_timeout_from),
     )
+    settings = state.settings
+    if settings.worker_count > 1:  # each worker its own part of this machine's tests, and its own fleet
+        from conformance import _parts
+
+        workers, _, plans = _parts.split(
+            recorder.kept,
+            recorder.after,
+            settings,
+            state.profile,
+            settings.worker_count,
+            auto=settings.auto_workers,
+        )
+        whole = _parts.combined(plans)
+        plan["workers"] = {"count": workers, "jobs": whole.total}
+        if whole.total > settings.max_jobs and plan["jobs"]["problem"] is None:
+            plan["jobs"]["problem"] = budget_problem(whole, settings, parts=len(plans))
     if args.json:
         print(json.dumps(plan, indent=2))
     else:
         print("\n".join(_planview.lines(plan, verbose=args.verbose)))
+        if "workers" in plan:
+            count, jobs = plan["workers"]["count"], plan["workers"]["jobs"]
+            print(f"workers:     {count}, each with its own part and shared jobs: up to {jobs} jobs in all")
     if plan["jobs"]["problem"] is not None:
         print(f"segjobs-conformance: error: {plan['jobs']['problem']}", file=sys.stderr)
         return EXIT_USAGE

@@ -221,6 +221,7 @@ def test_near_misses_of_an_id_never_get_the_job(
     )
 
 
+@pytest.mark.creates_jobs  # the fleet's primary job: a job in the sandbox that an empty list must not answer
 @pytest.mark.fleet("primary")
 @pytest.mark.requirement(
     "SJ-BULK-005", "SJ-CREATE-001", "SJ-ERROR-001", "SJ-HTTP-001", "SJ-HTTP-002", "SJ-HTTP-003"

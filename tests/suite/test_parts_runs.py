@@ -63,6 +63,35 @@ def test_the_job_budget_is_for_the_whole_run_over_its_workers(tmp_path: Path) ->
     assert run.results is None
 
 
+def plan_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--plan", *args],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_environment(),
+    )
+
+
+def test_the_plan_counts_the_shared_jobs_of_every_worker(tmp_path: Path) -> None:
+    plan = plan_cli(tmp_path, "--json", "--workers", "4", "--profile", "standard")
+    assert plan.returncode == 0, plan.stderr
+    shown = json.loads(plan.stdout)
+    assert shown["workers"]["count"] == 4
+    assert shown["workers"]["jobs"] > shown["jobs"]["planned"]  # four fleets of shared jobs, not one
+    refused = plan_cli(
+        tmp_path, "--workers", "4", "--profile", "standard", "--max-jobs", str(shown["jobs"]["planned"])
+    )
+    assert refused.returncode == 2 and "over the 4 parts of the run" in refused.stderr
+    auto = plan_cli(
+        tmp_path, "--json", "--workers", "auto", "--base-url", "http://127.0.0.1:9", "--max-jobs", "32"
+    )
+    assert auto.returncode == 0, auto.stderr  # auto: as many workers as the budget covers
+    fitted = json.loads(auto.stdout)["workers"]
+    assert 1 <= fitted["count"] < 6 and fitted["jobs"] <= 32
+
+
 def test_shards_merged_give_the_verdict_and_outcomes_of_the_whole_run(tmp_path: Path) -> None:
     whole = run_suite(at(tmp_path, "whole"), "--profile", "quick", "--seed", "4")
     shards = [

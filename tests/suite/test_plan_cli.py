@@ -18,6 +18,7 @@ from selftest import ONE_PROCESS
 from conformance import _estimate, cli
 from conformance._plan import TestInfo
 from conformance._profiles import PROFILES
+from conformance._spec import load_requirements
 from conformance.plugin import info_of
 
 TOKEN = "tok-PLANTED-4b4b4b"
@@ -91,7 +92,7 @@ def test_the_json_plan_has_the_results_like_shape_and_no_secret() -> None:
     assert plan["suite"]["name"] == "segment-jobs-conformance" and plan["suite"]["seed"] == 3
     assert plan["job_timeout_s"] == PROFILES["standard"].job_timeout
     scope = plan["scope"]
-    assert len(scope["requirements"]["in"]) + len(scope["requirements"]["out"]) == 81
+    assert len(scope["requirements"]["in"]) + len(scope["requirements"]["out"]) == len(load_requirements())
     assert not scope["tests"]["out"], "the embedded server leaves nothing out of a standard run"
     assert plan["jobs"]["created"] <= plan["jobs"]["planned"] <= plan["jobs"]["max_jobs"]
     assert plan["requests_estimate"]["total"] == sum(plan["requests_estimate"]["by_group"].values())
