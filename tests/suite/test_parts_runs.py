@@ -92,6 +92,7 @@ def test_the_plan_counts_the_shared_jobs_of_every_worker(tmp_path: Path) -> None
     assert 1 <= fitted["count"] < 6 and fitted["jobs"] <= 32
 
 
+@pytest.mark.slow  # five runs and three merges (the merge's rules: tests/unit/test_parts.py)
 def test_shards_merged_give_the_verdict_and_outcomes_of_the_whole_run(tmp_path: Path) -> None:
     whole = run_suite(at(tmp_path, "whole"), "--profile", "quick", "--seed", "4")
     shards = [
