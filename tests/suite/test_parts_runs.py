@@ -28,15 +28,24 @@ def at(tmp: Path, name: str) -> Path:
     return tmp / name
 
 
-def merge_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``segjobs-conformance ARGS`` in a subprocess (a command that starts no run: merge, run --plan)."""
     return subprocess.run(
-        [sys.executable, "-m", "conformance", "merge", *args],
+        [sys.executable, "-m", "conformance", *args],
         cwd=tmp,
         capture_output=True,
         text=True,
         timeout=120,
         env=clean_environment(),
     )
+
+
+def merge_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return cli(tmp, "merge", *args)
+
+
+def plan_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return cli(tmp, "run", "--plan", *args)
 
 
 def test_workers_give_the_verdict_and_outcomes_of_one_process(tmp_path: Path) -> None:
@@ -61,17 +70,6 @@ def test_the_job_budget_is_for_the_whole_run_over_its_workers(tmp_path: Path) ->
     assert run.returncode == 2, run.stdout + run.stderr
     assert "over the 2 parts of the run" in run.stdout + run.stderr
     assert run.results is None
-
-
-def plan_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--plan", *args],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=clean_environment(),
-    )
 
 
 def test_the_plan_counts_the_shared_jobs_of_every_worker(tmp_path: Path) -> None:
