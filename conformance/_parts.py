@@ -153,13 +153,14 @@ class Controller:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         worker = str(node.workerinput["workerid"])
-        output = getattr(node, "workeroutput", {}).get(KEY)
-        if output and "usage_error" in json.loads(output):
-            self.usage_error = json.loads(output)["usage_error"]
-        elif output:
-            self.outputs[worker] = json.loads(output)
-        else:
+        raw = getattr(node, "workeroutput", {}).get(KEY)
+        output = json.loads(raw) if raw else None
+        if output is None:
             self.lost[worker] = f"worker {worker} stopped without results" + (f": {error}" if error else "")
+        elif "usage_error" in output:
+            self.usage_error = output["usage_error"]
+        else:
+            self.outputs[worker] = output
 
     def results(self, *, interrupted: bool) -> dict[str, Any] | None:
         """The merged results of the workers (None when none handed results over)."""
