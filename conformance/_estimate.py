@@ -46,7 +46,7 @@ DEFAULT = Cost()
 #: a test of the group costs this unless COSTS names it
 GROUPS: Mapping[str, Cost] = {
     "properties": Cost(fixed=0, per_example=1),
-    "stateful": Cost(fixed=0, per_step=1, runs=4),
+    "stateful": Cost(fixed=0, per_step=1, runs=3),
 }
 #: (test function, start of the parameter id or "") -> cost; tests that judge what others fetched cost 0
 COSTS: Mapping[tuple[str, str], Cost] = {

@@ -21,7 +21,7 @@ from conformance._profiles import Profile
 
 #: the stateful test runs as so many independent runs, each with its share of the profile's sequences and of
 #: its job allowance, so that workers (``--workers``) run them in parallel
-RUNS = 4
+RUNS = 3
 
 
 def share(total: int, run: int) -> int:

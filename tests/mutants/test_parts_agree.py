@@ -49,6 +49,8 @@ def test_four_workers_judge_a_server_as_one_process_does(
         args = ["--base-url", server.base_url, "--profile", profile, "--seed", "1"]
         if select:
             args += ["--select", select]
+        (tmp_path / "one").mkdir()
+        (tmp_path / "four").mkdir()
         one = run_suite(tmp_path / "one", *args, "--workers", "1", env=env)
         four = run_suite(tmp_path / "four", *args, "--workers", "4", env=env)
     assert one.returncode == four.returncode, name + four.stdout + four.stderr

@@ -117,5 +117,6 @@ def test_a_listing_that_lags_past_the_tolerance_is_caught(tmp_path: Path, refere
     _needs("--listing-lag")
     run = _run(tmp_path, reference_server, ["--listing-lag", "60"], "--select", "lifecycle")
     assert run.returncode == 1, run.stdout + run.stderr
-    assert run.failed() == {"SJ-LIFECYCLE-004"}
+    # a copy of a job that GET has left behind for longer than the tolerance (SJ-LIST-018; ERRATA E-20)
+    assert run.failed() == {"SJ-LIST-018"}
     assert "a listing showed it NEW" in run.stdout

@@ -144,7 +144,7 @@ def test_honest_server_is_conformant(runs: dict[Run, Future[dict[str, Any]]], ru
     assert results["verdict"] == "conformant", (failed(results), results["_output"])
     tests = outcomes(results)
     assert set(tests.values()) == {"passed"}, tests
-    assert "test_linked_operations" in tests
+    assert any(name.startswith("test_linked_operations[") for name in tests)  # each of its runs
     assert ALLOWANCES["standard"].total == 10
     assert results["stats"]["create_requests"] <= ALLOWANCES["standard"].total
     assert results["stats"]["jobs_created"] <= ALLOWANCES["standard"].total
@@ -153,7 +153,10 @@ def test_honest_server_is_conformant(runs: dict[Run, Future[dict[str, Any]]], ru
 def test_quick_profile_creates_at_most_two_jobs(runs: dict[Run, Future[dict[str, Any]]]) -> None:
     results = runs[QUICK].result()
     assert results["verdict"] == "conformant", (failed(results), results["_output"])
-    assert outcomes(results)["test_linked_operations"] == "skipped"
+    stateful = {
+        name: o for name, o in outcomes(results).items() if name.startswith("test_linked_operations[")
+    }
+    assert stateful and set(stateful.values()) == {"skipped"}
     assert ALLOWANCES["quick"].total == 2
     assert results["stats"]["create_requests"] <= ALLOWANCES["quick"].total
     assert results["stats"]["jobs_created"] <= ALLOWANCES["quick"].total

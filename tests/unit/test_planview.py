@@ -177,7 +177,7 @@ def test_a_test_costs_its_own_rule_else_its_groups_else_one_request() -> None:
     assert _estimate.cost_of(creating).of(creating, standard) == 3
     stateful = info("test_linked_operations", "stateful", "SJ-X")
     steps = standard.stateful_examples * standard.stateful_steps
-    assert _estimate.cost_of(stateful).of(stateful, standard) == steps // 4  # one of the four runs
+    assert _estimate.cost_of(stateful).of(stateful, standard) == steps // 3  # one of the three runs
     plain = info("test_something_new", "listing", "SJ-X")
     assert _estimate.cost_of(plain) == _estimate.DEFAULT
 
