@@ -49,29 +49,6 @@ class MergeError(ValueError):
     """The files are not parts of one run."""
 
 
-def record_of(test: Mapping[str, Any]) -> TestRecord:
-    """A test record back from its ``results.json`` entry."""
-    causes = test.get("not_judged_causes") or {}
-    return TestRecord(
-        id=str(test["id"]),
-        name=str(test.get("name", test["id"])),
-        group=str(test.get("group", "")),
-        requirements=tuple(test.get("requirements", ())),
-        outcome=str(test["outcome"]),
-        verdicts=dict(test.get("verdicts") or {}),
-        reason=test.get("reason"),
-        skip_kind=test.get("skip_kind"),
-        notes={
-            req: (str(causes.get(req, why)), str(why)) for req, why in (test.get("not_judged") or {}).items()
-        },
-        duration_s=float(test.get("duration_s") or 0.0),
-        message=str(test.get("message") or ""),
-        curl=str(test.get("curl") or ""),
-        request=str(test.get("request") or ""),
-        response=str(test.get("response") or ""),
-    )
-
-
 def combine(records: Sequence[TestRecord]) -> list[TestRecord]:
     """One record per test id, in order of first appearance (see the module's docstring)."""
     by_id: dict[str, TestRecord] = {}
@@ -185,7 +162,7 @@ def merge(
     """One ``results.json`` of the parts (already checked to be parts of one run). ``run`` is the merged
     run's own ``run`` entry; ``duration_s`` its wall time (default: the longest part's)."""
     first = parts[0]
-    records = combine([record_of(t) for p in parts for t in p.get("tests", ())])
+    records = combine([TestRecord.from_json(t) for p in parts for t in p.get("tests", ())])
     disabled = _disabled(parts)
     started = min(dt.datetime.strptime(p["started"], "%Y-%m-%dT%H:%M:%SZ") for p in parts)
     aborted = aborted or next((str(p["aborted"]) for p in parts if p.get("aborted")), None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -52,18 +52,6 @@ def is_controller(config: pytest.Config) -> bool:
     )
 
 
-def combined(plans: Sequence[JobPlan]) -> JobPlan:
-    """The plans of the parts as one (each part's fleet counted)."""
-    whole = JobPlan()
-    for plan in plans:
-        for group, n in plan.by_group.items():
-            whole.by_group[group] = whole.by_group.get(group, 0) + n
-        for group, n in plan.expected_by_group.items():
-            whole.expected_by_group[group] = whole.expected_by_group.get(group, 0) + n
-        whole.fleet_roles += plan.fleet_roles
-    return whole
-
-
 def split(
     infos: list[TestInfo], after: set[str], settings: Settings, profile: Profile, workers: int, *, auto: bool
 ) -> tuple[int, list[list[TestInfo]], list[JobPlan]]:
@@ -78,7 +66,7 @@ def split(
         return parts, [job_plan(part, settings, profile) for part in parts]
 
     parts, plans = parts_of(workers)
-    while auto and workers > 1 and combined(plans).total > settings.max_jobs:
+    while auto and workers > 1 and JobPlan.of_parts(plans).total > settings.max_jobs:
         workers -= 1  # fewer parts, fewer fleets of shared jobs; this machine's other workers idle
         parts, plans = parts_of(workers)
     return workers, parts, plans

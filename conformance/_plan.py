@@ -149,6 +149,18 @@ class JobPlan:
     fleet_roles: tuple[str, ...] = ()
     expected_by_group: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def of_parts(cls, plans: Sequence[JobPlan]) -> JobPlan:
+        """The plans of the parts of a split run as one (each part's fleet counted)."""
+        whole = cls()
+        for plan in plans:
+            for group, n in plan.by_group.items():
+                whole.by_group[group] = whole.by_group.get(group, 0) + n
+            for group, n in plan.expected_by_group.items():
+                whole.expected_by_group[group] = whole.expected_by_group.get(group, 0) + n
+            whole.fleet_roles += plan.fleet_roles
+        return whole
+
     @property
     def total(self) -> int:
         return sum(self.by_group.values()) + len(self.fleet_roles)

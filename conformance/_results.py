@@ -82,6 +82,29 @@ class TestRecord:
             data["request"], data["response"] = self.request, self.response
         return data
 
+    @classmethod
+    def from_json(cls, test: Mapping[str, Any]) -> TestRecord:
+        """The record back from its ``results.json`` entry (:meth:`as_json`), as the parts of a split run
+        are merged (:mod:`conformance._merge`)."""
+        causes = test.get("not_judged_causes") or {}
+        notes = test.get("not_judged") or {}
+        return cls(
+            id=str(test["id"]),
+            name=str(test.get("name", test["id"])),
+            group=str(test.get("group", "")),
+            requirements=tuple(test.get("requirements", ())),
+            outcome=str(test["outcome"]),
+            verdicts=dict(test.get("verdicts") or {}),
+            reason=test.get("reason"),
+            skip_kind=test.get("skip_kind"),
+            notes={req: (str(causes.get(req, why)), str(why)) for req, why in notes.items()},
+            duration_s=float(test.get("duration_s") or 0.0),
+            message=str(test.get("message") or ""),
+            curl=str(test.get("curl") or ""),
+            request=str(test.get("request") or ""),
+            response=str(test.get("response") or ""),
+        )
+
 
 def escalate(current: str, new: str) -> str:
     return new if SEVERITY.index(new) > SEVERITY.index(current) else current

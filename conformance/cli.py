@@ -283,7 +283,7 @@ def _plan(args: argparse.Namespace) -> int:
     import pytest
 
     from conformance import _planview
-    from conformance._plan import TestInfo, budget_problem
+    from conformance._plan import JobPlan, TestInfo, budget_problem
     from conformance._session import SuiteState
     from conformance.plugin import info_of, state_of
 
@@ -336,7 +336,7 @@ def _plan(args: argparse.Namespace) -> int:
             settings.worker_count,
             auto=settings.auto_workers,
         )
-        whole = _parts.combined(plans)
+        whole = JobPlan.of_parts(plans)
         plan["workers"] = {"count": workers, "jobs": whole.total}
         if whole.total > settings.max_jobs and plan["jobs"]["problem"] is None:
             plan["jobs"]["problem"] = budget_problem(whole, settings, parts=len(plans))

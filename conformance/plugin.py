@@ -29,6 +29,7 @@ from conformance._har import HarRecorder
 from conformance._jobs import RUN_DEADLINE_CAUSE, RUN_DEADLINE_REASON, JobTracker
 from conformance._outcomes import CURRENT, Judgement, NotJudged, Undecided
 from conformance._plan import (
+    JobPlan,
     SelectionError,
     TestInfo,
     budget_problem,
@@ -221,14 +222,13 @@ def _collection_modifyitems(session: pytest.Session, config: pytest.Config, item
     if config.option.collectonly:
         return
     plan = job_plan((info_of(i) for i in items), state.settings, state.profile)
-    problem = budget_problem(
-        _parts.combined(plans) if plans else plan, state.settings, parts=len(plans or [1])
-    )
+    whole = JobPlan.of_parts(plans) if plans else plan
+    problem = budget_problem(whole, state.settings, parts=len(plans or [1]))
     if problem is not None:
         raise pytest.UsageError(f"segjobs: {problem}")
     state.planned_jobs = plan.total
     if plans:  # this part's share of the budget: its own plan and an even share of what is left over
-        state.job_cap = plan.total + (state.settings.max_jobs - _parts.combined(plans).total) // len(plans)
+        state.job_cap = plan.total + (state.settings.max_jobs - whole.total) // len(plans)
 
 
 def _select(state: SuiteState, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance._merge import MergeError, check_parts, combine, merge, record_of
+from conformance._merge import MergeError, check_parts, combine, merge
 from conformance._plan import TestInfo
 from conformance._ratelimit import LANE_MARGIN_NS, NS_PER_S, Rate, RateLimiter
 from conformance._results import TestRecord, build_results
@@ -154,7 +154,7 @@ def test_a_record_comes_back_from_results_json_as_it_was() -> None:
         request="GET /",
         response="HTTP/1.1 500",
     )
-    assert record_of(record.as_json()) == record
+    assert TestRecord.from_json(record.as_json()) == record
 
 
 def test_a_record_several_parts_hold_keeps_the_worst_of_each() -> None:
