@@ -48,6 +48,8 @@ class SuiteState:
         self.aborted: str | None = None
         self.exit_code: int | None = None
         self.server: Any = None
+        #: the embedded server while it starts (launched early, waited for by :meth:`start_server`)
+        self.starting: Any = None
         #: no base URL given: the run tests the embedded reference server
         self.embedded = settings.base_url is None
         #: how long jobs and cancels may take: short on the embedded server, real-platform long otherwise
@@ -100,9 +102,17 @@ class SuiteState:
         self.usage_error: str | None = None
 
     # -- target ---------------------------------------------------------------------------------------
+    def launch_server(self) -> None:
+        """Starts the embedded reference server and returns at once: it starts while pytest collects."""
+        if self.starting is None and self.server is None:
+            self.starting = _launch_embedded(self.settings, self.job_seconds)
+
     def start_server(self) -> None:
-        """The embedded reference server, and the settings that reach it."""
-        self.server = _start_embedded(self.settings, self.job_seconds)
+        """The embedded reference server (waited for, when launched before), and the settings that reach
+        it."""
+        self.launch_server()
+        starting, self.starting = self.starting, None
+        self.server = starting.ready()
         self.settings = replace(self.settings, base_url=self.server.base_url)
         if self.settings.mints_token:  # the embedded server's own token endpoint issues the tokens
             self.settings = replace(self.settings, ims_token_url=self.server.ims_token_url)
@@ -229,6 +239,14 @@ class SuiteState:
             self.client.close()
         if self.token_source is not None:
             self.token_source.close()
+        if self.server is not None:  # it stops while the reports are written (:meth:`close`)
+            self.server.ask_to_stop()
+
+    def close(self) -> None:
+        """Waits for the embedded server to have stopped (or ends one that was launched but never used)."""
+        if self.starting is not None:
+            self.starting.abandon()
+            self.starting = None
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -342,7 +360,7 @@ class SuiteState:
         self.har_path = path
 
 
-def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
+def _launch_embedded(settings: Settings, job_seconds: str | None) -> Any:
     """The reference server on a free loopback port, accepting exactly what this run will send (settings
     may come from a config file, which the server does not read).
 
@@ -378,4 +396,4 @@ def _start_embedded(settings: Settings, job_seconds: str | None) -> Any:
             }
         )
         args += ["--ims-port", "0"]
-    return reference_server.start_subprocess(args, env=env)
+    return reference_server.launch_subprocess(args, env=env)

@@ -120,6 +120,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_parts.Controller(state), CONTROLLER)
     elif config.option.collectonly:
         state.workers = 1  # the plan of a run shows the whole selection
+    if state.embedded and given is None and not config.option.collectonly:
+        state.launch_server()  # it starts while pytest collects; the run waits for it at its start
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None:
+        state.close()  # the embedded server, asked to stop once the run ended, has stopped
 
 
 def _keep_hypothesis_files_out_of_the_working_directory() -> None:

@@ -3,7 +3,8 @@
 ``serve`` is what the command line runs. ``start_in_thread`` serves tests and tools in the same process
 (with an injectable clock). ``start_subprocess`` runs ``python -m conformance.reference`` and waits for its
 one line on stdout, ``listening on http://127.0.0.1:PORT``; a separate process can be killed with SIGKILL,
-which is how durability is tested.
+which is how durability is tested. ``launch_subprocess`` starts it without waiting (the embedded server of a
+run starts while pytest collects), and ``ServerProcess.ask_to_stop`` ends it without waiting.
 
 With an IMS port (``--ims-port``, ``ims_port``) the same server also listens there, and serves only the
 token endpoint of :mod:`.ims` on it: a request is routed by the port it came in on. ``serve`` then reports a
@@ -171,15 +172,22 @@ class ServerProcess:
     _final_log: str | None = field(default=None, repr=False)
     #: the URL of the token endpoint (started with ``--ims-port``), else None
     ims_token_url: str | None = None
+    _asked: bool = field(default=False, repr=False)
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
+    def ask_to_stop(self) -> None:
+        """Asks the server to stop (SIGTERM) and returns at once; :meth:`stop` then waits for it."""
+        if self.process.poll() is None and not self._asked:
+            self.process.terminate()
+            self._asked = True
+
     def stop(self, timeout: float = 10.0) -> int:
         """Ask the server to stop (SIGTERM), kill it if it does not; returns its exit code."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.ask_to_stop()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -231,6 +239,13 @@ def start_subprocess(
     The server's stderr goes to a temporary log file, read with ``ServerProcess.log()`` and removed once
     the server has been stopped or killed.
     """
+    return launch_subprocess(args, env=env).ready(startup_timeout)
+
+
+def launch_subprocess(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None) -> StartingServer:
+    """Start ``python -m conformance.reference --port 0 *args`` and return at once: the caller goes on with
+    its own start-up while the server starts, and :meth:`StartingServer.ready` waits for it (as
+    :func:`start_subprocess`)."""
     environment = dict(os.environ if env is None else env)
     # The package may run from a checkout that is not installed: make it importable in the child.
     package_root = str(Path(__file__).resolve().parents[2])
@@ -246,25 +261,51 @@ def start_subprocess(
             text=True,
             env=environment,
         )
-    assert process.stdout is not None
-    expected = [READY_PREFIX] + ([IMS_READY_PREFIX] if "--ims-port" in args else [])
-    lines: list[str] = []
-    for prefix in expected:
-        line = _read_line(process.stdout, startup_timeout)
-        if line is None or not line.startswith(prefix):
-            process.kill()
-            process.wait()
-            log = log_path.read_text(encoding="utf-8", errors="replace")
-            raise RuntimeError(
-                f"the reference server did not start (line {line!r}, expected {prefix!r}...); its log:\n{log}"
-            )
-        lines.append(line[len(prefix) :].strip())
-    return ServerProcess(
-        base_url=lines[0],
-        process=process,
-        log_path=log_path,
-        ims_token_url=lines[1] if len(lines) > 1 else None,
-    )
+    return StartingServer(process, log_path, ims="--ims-port" in args)
+
+
+@dataclass
+class StartingServer:
+    """A server process launched by :func:`launch_subprocess`, not yet known to listen."""
+
+    process: subprocess.Popen[str] = field(repr=False)
+    log_path: Path = field(repr=False)
+    ims: bool = False
+
+    def ready(self, timeout: float = 20.0) -> ServerProcess:
+        """Waits until the server listens (and its token endpoint, with ``--ims-port``); kills it and
+        raises RuntimeError, with its log, when it does not within ``timeout`` seconds."""
+        process = self.process
+        assert process.stdout is not None
+        expected = [READY_PREFIX] + ([IMS_READY_PREFIX] if self.ims else [])
+        lines: list[str] = []
+        for prefix in expected:
+            line = _read_line(process.stdout, timeout)
+            if line is None or not line.startswith(prefix):
+                process.kill()
+                process.wait()
+                log = self.log_path.read_text(encoding="utf-8", errors="replace")
+                self.abandon()
+                raise RuntimeError(
+                    f"the reference server did not start (line {line!r}, expected {prefix!r}...); "
+                    f"its log:\n{log}"
+                )
+            lines.append(line[len(prefix) :].strip())
+        return ServerProcess(
+            base_url=lines[0],
+            process=process,
+            log_path=self.log_path,
+            ims_token_url=lines[1] if len(lines) > 1 else None,
+        )
+
+    def abandon(self) -> None:
+        """Ends a server nobody will use (SIGKILL) and removes its log."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10.0)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.log_path.unlink(missing_ok=True)
 
 
 # -- internals -------------------------------------------------------------------------------------------
