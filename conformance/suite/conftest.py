@@ -1,8 +1,8 @@
 """Fixtures of the scenario modules: the fleet of jobs tests wait on (``_fleet.py``), and the kit of shared
 checks (``_kit.py``).
 
-A test names the fleet roles it uses with ``@pytest.mark.fleet(*roles)``; the first test that asks for the
-``fleet`` fixture creates the jobs of every role some selected test will use (see ``_fleet.py``).
+A test names the fleet roles it uses with ``@pytest.mark.fleet(*roles)``; the run's first test creates the
+jobs of every role some selected test will use (see ``_fleet.py``).
 """
 
 from __future__ import annotations
@@ -59,12 +59,11 @@ def fleet(
 
 
 @pytest.fixture(autouse=True)
-def _fleet_before_other_jobs(request: pytest.FixtureRequest) -> None:
-    """A test that creates jobs of its own runs after the fleet exists, so the fleet's jobs start first and
-    their waits overlap everything else (a selection without fleet roles creates no fleet job)."""
-    node = request.node
-    if node.get_closest_marker("creates_jobs") is not None and node.get_closest_marker("fleet") is None:
-        request.getfixturevalue("fleet")
+def _fleet_first(request: pytest.FixtureRequest) -> None:
+    """The run's first test creates the fleet, so the fleet's jobs start before anything else and their
+    waits overlap everything else: the first of them to finish starts the clock of the checks that need a
+    job long settled (a selection without fleet roles creates no fleet job)."""
+    request.getfixturevalue("fleet")
 
 
 @pytest.fixture(scope="session")
