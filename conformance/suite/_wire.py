@@ -4,11 +4,12 @@ A client library frames a 204 answer by its status alone: it never reads bytes a
 of a 204, and on a kept-alive connection those bytes turn up as the start of the *next* answer. Whether a
 cancel's 204 carries content (SJ-CANCEL-002) and whether the connection still carries the next request
 (SJ-CANCEL-007) can only be seen on the wire. :func:`request_then_follow` sends one request, reads its head,
-then sends a second request on the same connection as soon as the head is in (a client does not wait) and
-reads that answer the way a client would: starting with whatever bytes were left over. The bytes a server
-writes after the head of a body-less answer reach the client before its next answer (one connection carries
-one answer after the other), so they are whatever precedes the next status line; when no next request can
-be sent (the server closes the connection), they are what arrives until the close, or within the linger.
+reads on after the blank line of a body-less answer for about as long as the head took to come (at least
+:data:`GRACE_S`, at most the linger: bytes a server writes after the head come right behind it), then sends a
+second request on the same connection and reads that answer the way a client would: starting with whatever
+bytes were left over. Stray bytes later than that meet the next answer, and fail it. When no next request
+can be sent (the server closes the connection), the bytes are what arrives until the close, or within the
+linger.
 
 A server may close the connection after any answer, announced (``Connection: close``) or not (RFC 9112 §9.6):
 then no next request is sent, or the one sent gets no byte back, and the result says so (``follow_skipped``,
@@ -46,8 +47,9 @@ USER_AGENT = "segjobs-conformance-wire"
 _STATUS_LINE = re.compile(rb"HTTP/(\d)\.(\d) ([0-9]{3})(?: ([^\r\n]*))?")
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _NO_BODY = frozenset({204, 304})
-#: how long the head of a body-less answer is read on for what came with it, before the next request goes:
-#: long enough to see a close that came with the answer (then no next request is sent)
+#: the least time a body-less answer is read on after its head for what came with it, before the next request
+#: goes (longer when the head itself took longer: about one round trip); long enough to see a close that came
+#: with the answer (then no next request is sent)
 GRACE_S = 0.05
 
 
@@ -89,8 +91,8 @@ class WireResult:
     first: RawResponse | None = None
     #: why the first request got no usable answer (None when it got one)
     first_problem: str | None = None
-    #: bytes found after the head of a body-less (204/304) first answer: before the status line of the answer
-    #: to the next request, or (none sent) until the connection closed or the linger ran out
+    #: bytes found after the head of a body-less (204/304) first answer, before the next request was sent (or,
+    #: when none was, until the connection closed or the linger ran out)
     trailing: bytes = b""
     follow_url: str = ""
     follow_request_headers: tuple[tuple[str, str], ...] = ()
@@ -334,12 +336,15 @@ def _problem(exc: Exception) -> str:
 
 def _read_first(reader: _Reader, method: str, timeout: float, linger: float) -> tuple[RawResponse, bytes]:
     """The answer to the first request and, after the head of a body-less (204/304) one, whatever bytes
-    arrive within ``linger`` seconds (a client library would take them for the start of the next answer)."""
-    deadline = time.monotonic() + timeout
+    arrive within as long again as the head took, at least :data:`GRACE_S` and at most ``linger`` seconds
+    (a client library would take them for the start of the next answer)."""
+    started = time.monotonic()
+    deadline = started + timeout
     head = reader.read_until(b"\r\n\r\n", deadline, MAX_HEAD_BYTES, "the response head")
     version, status, reason, fields = parse_head(head)
     if status in _NO_BODY:
-        return RawResponse(version, status, reason, fields, b""), reader.linger(linger)
+        grace = min(linger, max(GRACE_S, time.monotonic() - started))
+        return RawResponse(version, status, reason, fields, b""), reader.linger(grace)
     body = _read_body(reader, status, fields, method, deadline)
     return RawResponse(version, status, reason, fields, body), b""
 
@@ -362,13 +367,12 @@ def _follow(
         skipped = "the server announced Connection: close"
     elif reader.eof and not reader.buf:
         skipped = "the server closed the connection after the answer"
-    if skipped is not None:
-        return replace(result, follow_skipped=skipped, trailing=reader.linger(linger) if body_less else b"")
+    if skipped is not None:  # the rest of the linger: what comes until the close
+        trailing = reader.linger(linger) if body_less else result.trailing
+        return replace(result, follow_skipped=skipped, trailing=trailing)
     result = replace(result, follow_sent_ns=limiter.acquire())
     try:
         reader.sock.sendall(target.request(then[0], then[1], sent))
-        if body_less:
-            result = replace(result, trailing=_before_status_line(reader, time.monotonic() + timeout))
         return replace(result, follow=_read_response(reader, then[0], timeout))
     except (WireError, OSError) as exc:
         if not reader.buf and (reader.eof or isinstance(exc, ConnectionError)):
@@ -391,8 +395,9 @@ def request_then_follow(
 ) -> WireResult:
     """Sends ``first`` (method, path below ``base_url``), then ``then`` on the same connection.
 
-    ``linger``: how long to read on after a body-less answer when no next request can be sent on its
-    connection (the server closes it), for bytes written after its head.
+    ``linger``: the most time to read on after the head of a body-less answer, for bytes written after it:
+    about one round trip before the next request goes, all of it when no next request can be sent on the
+    connection (the server closes it).
 
     Never raises for what the server does: every problem lands in the result. ``OSError`` escapes only
     when no connection can be opened at all. With ``retry``, a first answer of 429 or 503 is waited for
@@ -439,7 +444,7 @@ def _request_then_follow(
         reader = _Reader(sock)
         try:
             sock.sendall(target.request(first[0], first[1], sent))
-            answer, trailing = _read_first(reader, first[0], read_timeout, min(linger, GRACE_S))
+            answer, trailing = _read_first(reader, first[0], read_timeout, linger)
         except (WireError, OSError) as exc:
             result = replace(result, first_problem=_problem(exc))
         else:
@@ -454,24 +459,6 @@ def _request_then_follow(
         return replace(result, elapsed_s=time.monotonic() - started)
     finally:
         sock.close()
-
-
-def _before_status_line(reader: _Reader, deadline: float) -> bytes:
-    """What the connection carries before the next status line (left in the buffer, for the next answer's
-    reading to meet): empty from a server that frames its answers right. Bytes that end with the connection,
-    or stop coming, before any status line are all of it; a status line's own first bytes are none of it."""
-    while True:
-        index = reader.buf.find(b"HTTP/")
-        if index >= 0:
-            return bytes(reader.buf[:index])
-        if len(reader.buf) > MAX_HEAD_BYTES:
-            return bytes(reader.buf)
-        remaining = deadline - time.monotonic()
-        if reader.eof or remaining <= 0 or not reader.fill(remaining):
-            if not reader.eof and remaining > 0:
-                continue
-            data = bytes(reader.buf)
-            return b"" if b"HTTP/".startswith(data) else data
 
 
 def _local_port(sock: socket.socket) -> int | None:

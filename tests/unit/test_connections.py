@@ -296,6 +296,35 @@ def test_garbage_as_the_next_answer_is_still_a_problem(loopback: Callable[..., L
     server = loopback(lambda number, index, line: NO_CONTENT if index == 1 else ThenClose(b"garbage"))
     result = _cancel(server)
     assert result.follow_problem is not None and result.follow_closed is None
+    assert result.trailing == b""  # it came after the next request went: the next answer's, not the 204's
+
+
+def test_bytes_right_behind_the_204_head_are_its_content_and_spoil_the_next_answer(
+    loopback: Callable[..., Loopback],
+) -> None:
+    stray = b'{"status": true}'
+    server = loopback(lambda number, index, line: NO_CONTENT + stray if index == 1 else OK)
+    result = _cancel(server)
+    assert result.first is not None and result.first.status == 204
+    assert result.trailing == stray
+    assert (
+        result.follow is None
+        and result.follow_problem is not None
+        and stray[:8].decode() in result.follow_problem
+    )
+
+
+def test_bytes_behind_a_204_that_announces_a_close_are_read_until_the_close(
+    loopback: Callable[..., Loopback],
+) -> None:
+    stray = b'{"status": true}'
+    closing = NO_CONTENT.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+    server = loopback(lambda number, index, line: ThenClose(closing + stray))
+    result = _wire.request_then_follow(
+        server.base_url, ("DELETE", "/segment/jobs/j1"), ("GET", "/segment/jobs/j1"), {}, linger=5.0
+    )
+    assert result.trailing == stray and result.follow_skipped == "the server announced Connection: close"
+    assert len(server.got) == 1
 
 
 def test_each_request_of_the_raw_cancel_takes_a_slot_of_the_run_s_limiter(
