@@ -209,7 +209,7 @@ class SegmentJobsApi:
             raise ApiError(404, f"No segment jobs from start={start}: there are {total}.")
 
         next_link: dict[str, str] = {}
-        if end is not None and end < total:
+        if end is not None and end < total and not self._fault("no-next-link"):
             next_start = end - 1 if self._fault("paging-overlap") else end
             linked = listing.ListQuery(limit=query.limit) if self._fault("next-link-drops-filters") else query
             next_link = {"href": linked.next_href(next_start, links)}
@@ -377,8 +377,9 @@ class SegmentJobsApi:
             self._later.cancel(1.0, self.store, tenant.scope, job_id, even_finished=True)
         if self._fault("cancel-200-body"):
             return JSONResponse(_cancel_message(job_id))
-        if self._fault("cancel-204-body"):
-            return NoContentWithBody(json.dumps(_cancel_message(job_id)).encode())
+        if self._fault("cancel-204-body") or self._fault("cancel-204-length"):
+            message = json.dumps(_cancel_message(job_id)).encode()
+            return NoContentWithBody(message, announce_only=not self._fault("cancel-204-body"))
         return Response(status_code=204)
 
     def _leaks(self, fault: str | None, sandbox: Sandbox) -> bool:

@@ -4,6 +4,7 @@ A fault is off unless its name is in ``ServerSettings.faults`` (``--fault NAME``
 server checks them at the one place each behaviour lives (``app.py`` and ``store.py``; the distortions of
 the jobs answered in ``views.py``; the 405's ``Allow`` in ``web.py``; the comparisons of the ``filter-*``
 faults are rules of ``listing.py``; the copies that disagree and the statuses that flicker are ``skew.py``'s;
+the 429 without ``Retry-After`` is ``middleware.py``'s;
 the work some do a while after their answer goes through ``later.py``), always through :func:`is_on`, which
 refuses names missing
 from :data:`FAULTS` so a typo cannot silently disable a check.
@@ -19,6 +20,10 @@ FAULTS: Mapping[str, str] = {
     "create-201": "Create answers 201 instead of 200.",
     "cancel-200-body": "Cancel answers 200 with the doc's JSON body instead of 204.",
     "cancel-204-body": "Cancel answers 204 but sends a JSON body (with Content-Type and Content-Length).",
+    "cancel-204-length": "Cancel answers 204 with a Content-Length that announces a body it does not send.",
+    "throttle-without-retry-after": (
+        "Every 6th request (or every --throttle-every Nth) is answered 429 without Retry-After."
+    ),
     "bulk-200": "Bulk-get answers 200 instead of 207.",
     "unknown-id-500": "Get of an unknown id answers 500 instead of 404.",
     "status-lowercase": "Job statuses are written in lower case.",
@@ -56,6 +61,7 @@ FAULTS: Mapping[str, str] = {
     "succeeded-without-batch": "SUCCEEDED jobs lack batchId.",
     "total-time-off": "metrics.totalTime.totalTimeInMs is endTimeInMs - startTimeInMs + 1.",
     "creation-time-drifts": "creationTime grows by 1 ms on every read after the create answer.",
+    "finished-profiles-grow": "A SUCCEEDED job's metrics.totalProfiles grows by one on every later read.",
     "cancelled-job-404": "GET of a CANCELLED job answers 404.",
     "second-cancel-500": "Cancelling a job that is already CANCELLING or CANCELLED answers 500.",
     "unknown-sandbox-default": "An unknown x-sandbox-name is served from the default sandbox, not refused.",
@@ -64,6 +70,7 @@ FAULTS: Mapping[str, str] = {
     "start-beyond-end-404": "A start beyond the last matching job answers 404 instead of an empty page.",
     "failed-without-errors": "FAILED jobs carry no errors (a SHOULD: only --strict makes it non-conformant).",
     "next-link-drops-filters": "_links.next.href keeps start and limit but drops status, sort and property.",
+    "no-next-link": "A page that is not the last links no next page (_links.next is empty, as on the last).",
     "bulk-unknown-shown-as-job": "Bulk-get lists each unknown id as a NEW job.",
     "content-type-ignored": "A POST body is read as JSON whatever its Content-Type says.",
     "page-json-truncated": "Listing pages are sent as application/json with the last byte cut off.",

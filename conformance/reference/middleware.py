@@ -37,6 +37,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from conformance.reference import faults
 from conformance.reference.problems import problem_response
 from conformance.reference.settings import LATENCY_JITTER, LATENCY_SEED, ServerSettings
 
@@ -48,6 +49,9 @@ GZIP_MINIMUM_BYTES = 1
 
 #: The seconds a client is asked to wait before it sends a refused request again.
 RETRY_AFTER_SECONDS = 1
+
+#: Fault ``throttle-without-retry-after`` answers every Nth request 429 (without ``--throttle-every``).
+FAULT_THROTTLE_EVERY = 6
 
 #: The answers of :class:`LaterPlease`, by status: the problem's detail.
 LATER_ANSWERS: Mapping[int, str] = {
@@ -71,12 +75,15 @@ def stack(settings: ServerSettings) -> list[Middleware]:
         layers.append(Middleware(Chunked))
     if settings.gzip:
         layers.append(Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES))
-    if settings.throttle_every is not None or settings.unavailable_every is not None:
+    without_retry_after = faults.is_on(settings.faults, "throttle-without-retry-after")
+    throttle_every = settings.throttle_every or (FAULT_THROTTLE_EVERY if without_retry_after else None)
+    if throttle_every is not None or settings.unavailable_every is not None:
         layers.append(
             Middleware(
                 LaterPlease,
-                throttle_every=settings.throttle_every,
+                throttle_every=throttle_every,
                 unavailable_every=settings.unavailable_every,
+                retry_after=not without_retry_after,
             )
         )
     return layers
@@ -113,14 +120,23 @@ class Latency:
 
 class LaterPlease:
     """Answers request N, 2N, ... of the server's life itself: 429 (``throttle_every``) or 503
-    (``unavailable_every``), with ``Retry-After: 1``; when both fall on one request, 429.
+    (``unavailable_every``), with ``Retry-After: 1``; when both fall on one request, 429. Without
+    ``retry_after`` (fault ``throttle-without-retry-after``) the 429 carries no ``Retry-After``.
 
     Every request counts, whatever its path, method or credentials, and so does a refused one: the request
     that follows a refusal (its retry, say) is served, unless it is itself a multiple.
     """
 
-    def __init__(self, app: ASGIApp, *, throttle_every: int | None, unavailable_every: int | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        throttle_every: int | None,
+        unavailable_every: int | None,
+        retry_after: bool = True,
+    ) -> None:
         self.app = app
+        self.retry_after = retry_after
         self._every = tuple(
             (every, status) for every, status in ((throttle_every, 429), (unavailable_every, 503)) if every
         )
@@ -135,7 +151,7 @@ class LaterPlease:
         if status is None:
             await self.app(scope, receive, send)
             return
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if self.retry_after or status != 429 else {}
         await problem_response(status, LATER_ANSWERS[status], headers)(scope, receive, send)
 
 

@@ -22,6 +22,7 @@ class JobViews:
         self._fault = fault
         self._reads_of: dict[str, int] = {}  # fault finished-regresses
         self._presented: dict[str, int] = {}  # fault creation-time-drifts
+        self._recounted: dict[str, int] = {}  # fault finished-profiles-grow
 
     def distort(self, job: dict[str, Any], record: JobRecord) -> dict[str, Any]:
         """The rendered job as the faults switched on distort it (unchanged when none are)."""
@@ -38,6 +39,9 @@ class JobViews:
         if self._fault("creation-time-drifts"):
             drift = self._presented[record.id] = self._presented.get(record.id, -1) + 1
             job["creationTime"] += drift
+        if self._fault("finished-profiles-grow") and "totalProfiles" in job.get("metrics", {}):
+            grown = self._recounted[record.id] = self._recounted.get(record.id, -1) + 1
+            job["metrics"]["totalProfiles"] += grown
         if self._fault("update-epoch-ms"):
             job["updateEpoch"] = job["updateTime"]
         if self._fault("cancel-link-get"):

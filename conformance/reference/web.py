@@ -57,22 +57,29 @@ class Resource:
 
 
 class NoContentWithBody(Response):
-    """A 204 that carries a JSON body (fault ``cancel-204-body``), with the headers that frame it.
+    """A 204 that carries a JSON body (fault ``cancel-204-body``), with the headers that frame it; or, with
+    ``announce_only``, only the Content-Length of that body and no byte of it (fault ``cancel-204-length``).
 
     The body travels in :data:`~conformance.reference.faults.RAW_BODY_HEADER`, which the server's HTTP
     layer replaces by the bytes themselves (an HTTP library will not send a body with a 204 otherwise).
     """
 
-    def __init__(self, content: bytes) -> None:
+    def __init__(self, content: bytes, *, announce_only: bool = False) -> None:
         super().__init__(status_code=204)
         self.content = content
+        self.announce_only = announce_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(self.content)).encode()),
-            (faults.RAW_BODY_HEADER.encode(), self.content.hex().encode()),
-        ]
+        length = (b"content-length", str(len(self.content)).encode())
+        headers = (
+            [length]
+            if self.announce_only
+            else [
+                (b"content-type", b"application/json"),
+                length,
+                (faults.RAW_BODY_HEADER.encode(), self.content.hex().encode()),
+            ]
+        )
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 

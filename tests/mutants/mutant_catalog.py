@@ -24,7 +24,7 @@ from conformance.reference.settings import DEFAULT_FAILING_SEGMENT_ID, DEFAULT_S
 
 AREAS = ("shapes", "status-codes", "lifecycle", "listing", "bulk-get", "auth", "bad-input")
 
-#: A reference server shows a cancel within a second: the embedded run's cancel timeout (5 s) is its deadline
+#: A reference server shows a cancel within a second: the embedded run's cancel timeout (3 s) is its deadline
 #: too, and bounds how long the late checks wait (a --base-url run would otherwise wait 60 s for them).
 SELFTEST_TIMINGS: Mapping[str, str] = {"SEGJOBS_CANCEL_TIMEOUT": "3"}
 
@@ -158,6 +158,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-CANCEL-002,SJ-CANCEL-007",
         representative=True,
     ),
+    _m("cancel-204-length", "status-codes", "--fault cancel-204-length", "SJ-CANCEL-009", strict=True),
+    _m(
+        "throttle-without-retry-after",
+        "status-codes",
+        "--fault throttle-without-retry-after",
+        "SJ-ERROR-005",
+        "SJ-ERROR-005,SJ-GET-002",  # the 429 check judges the answers of the tests run beside it
+        strict=True,
+    ),
     _m("unknown-id-500", "status-codes", "--fault unknown-id-500", "SJ-GET-002 SJ-ERROR-001"),
     _m("id-prefix-get", "status-codes", "--fault id-prefix-get", "SJ-GET-002"),
     _m("list-500", "status-codes", "--fault list-500", "SJ-LIST-001 SJ-ERROR-001", "SJ-LIST-001"),
@@ -215,6 +224,13 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("succeeded-without-batch", "lifecycle", "--fault succeeded-without-batch", "SJ-LIFECYCLE-005"),
     _m("total-time-off", "lifecycle", "--fault total-time-off", "SJ-LIFECYCLE-006"),
     _m("creation-time-drifts", "lifecycle", "--fault creation-time-drifts", "SJ-LIFECYCLE-008"),
+    _m(
+        "finished-profiles-grow",
+        "lifecycle",
+        "--fault finished-profiles-grow",
+        "SJ-LIFECYCLE-010",
+        strict=True,
+    ),
     # staying readable after a cancel is a SHOULD (ERRATA E-19: the doc calls the cancel a delete)
     _m("cancelled-job-404", "lifecycle", "--fault cancelled-job-404", "SJ-CANCEL-008", strict=True),
     _m(
@@ -318,6 +334,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "SJ-LIST-017",
         strict=True,
     ),
+    _m("no-next-link", "listing", "--fault no-next-link", "SJ-LIST-008", strict=True),
     # -- bulk-get ---------------------------------------------------------------------------------------
     _m(
         "bulk-missing-result",

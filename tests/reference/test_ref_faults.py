@@ -160,6 +160,33 @@ def cancel_204_body(api: Any) -> bool:
     return rest.startswith(b"{") and b"content-type: application/json" in head.lower()
 
 
+def cancel_204_length(api: Any) -> bool:
+    job = api.create()
+    head, rest = raw_exchange(api, "DELETE", f"/segment/jobs/{job['id']}")
+    assert head.startswith(b"HTTP/1.1 204 ")
+    fields = [line.split(b":", 1) for line in head.lower().split(b"\r\n")[1:]]
+    lengths = [value.strip() for name, value in fields if name == b"content-length"]
+    return rest == b"" and any(length != b"0" for length in lengths)
+
+
+def throttle_without_retry_after(api: Any) -> bool:
+    answers = [api.http.get("/segment/jobs", params={"limit": 1}) for _ in range(12)]
+    throttled = [a for a in answers if a.status_code == 429]
+    return bool(throttled) and all("retry-after" not in a.headers for a in throttled)
+
+
+def no_next_link(api: Any) -> bool:
+    for _ in range(3):
+        api.create()
+    return "href" not in api.list(limit=1)["_links"].get("next", {})
+
+
+def finished_profiles_grow(api: Any) -> bool:
+    job = finished_job(api)
+    again = api.get(job["id"])
+    return bool(again["metrics"]["totalProfiles"] != job["metrics"]["totalProfiles"])
+
+
 def bulk_wrong_job(api: Any) -> bool:
     first, second = api.create(), api.create()
     results = api.bulk_get(first["id"], second["id"]).json()["results"]
@@ -510,6 +537,10 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "create-201": lambda api: create_response(api).status_code == 201,
     "cancel-200-body": cancel_200_body,
     "cancel-204-body": cancel_204_body,
+    "cancel-204-length": cancel_204_length,
+    "throttle-without-retry-after": throttle_without_retry_after,
+    "no-next-link": no_next_link,
+    "finished-profiles-grow": finished_profiles_grow,
     "bulk-200": lambda api: api.bulk_get().status_code == 200,
     "unknown-id-500": lambda api: api.http.get("/segment/jobs/no-such-job").status_code == 500,
     "status-lowercase": lambda api: api.create()["status"] == "new",
