@@ -1,9 +1,10 @@
-"""The fleet: the long-running jobs the waiting tests share, created together on first use.
+"""The fleet: the long-running jobs the waiting tests share, created together before the first test.
 
 A test that uses long-running jobs names their roles with ``@pytest.mark.fleet(*roles)`` and asks for the
-``fleet`` fixture (``conftest.py``). The first such test creates, together and at once, the jobs of every role
-that some selected test will use; every later test finds them running or finished. Against a server whose jobs
-take T seconds, all the waiting tests together then take about T seconds, not T per test.
+``fleet`` fixture (``conftest.py``). The run's first test creates, together and at once, the jobs of every
+role that some selected test will use; every later test finds them running or finished. Against a server whose
+jobs take T seconds, all the waiting tests together then take about T seconds, not T per test; and the first
+of them to finish starts, as early as can be, the clock of the checks that need a job long settled.
 
 =========  ===========================================================================================
 primary    a plain job left to run to its end: the subject of the lifecycle checks

@@ -93,6 +93,13 @@ def test_every_fault_switch_of_the_server_has_a_mutant() -> None:
     assert set(FAULTS) <= planted, f"faults without a mutant: {sorted(set(FAULTS) - planted)}"
 
 
+def test_every_must_and_should_is_the_expected_catch_of_a_mutant() -> None:
+    """A rule no fault breaks is a rule nobody has seen the suite enforce (a MAY is a choice, not a rule)."""
+    rules = {r["id"] for r in load_requirements() if r["level"] in ("MUST", "SHOULD")}
+    expected = {e for m in MUTANTS for e in m.expected}
+    assert rules - expected == set(), f"no mutant expects {sorted(rules - expected)}"
+
+
 def test_profiles_are_quick_or_standard() -> None:
     assert {m.profile for m in MUTANTS} <= {"quick", "standard"}
 
