@@ -10,10 +10,12 @@ for SJ-LIST-018, bulk-get for SJ-BULK-002.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from conformance._client import ApiClient, Exchange
+from conformance._jobs import JobTracker
 from conformance._lifecycle import LAG_TOLERANCE_S, TERMINAL, stale_views
 from conformance._observed import TrackedJob
 from conformance.suite._kit import segment_ids_of
@@ -53,6 +55,37 @@ def look_up(api: ApiClient, jobs: Sequence[TrackedJob]) -> None:
     ids = [j.id for j in jobs]
     for start in range(0, len(ids), 20):
         api.bulk_get(ids[start : start + 20])
+
+
+def look_once_settled(api: ApiClient, tracker: JobTracker) -> None:
+    """Has the run's live jobs looked up (:func:`look_up`) once one of them has settled: after the lag
+    tolerance has passed since the first of them did (no wait when it has), and again, once the tolerance has
+    run out for them, for the jobs whose copies showed them behind GET. When still no copy was made after its
+    job settled (the job that settled first could not be shown: gone since, removed once cancelled as ERRATA
+    E-19 allows, or in the other sandbox), the same once more for the next job to settle."""
+    looked_at = -math.inf
+    for _ in range(2):
+        live = [j for j in list(tracker.jobs.values()) if not j.gone]
+        ends = [t + LAG_TOLERANCE_S for t in map(settled_at, live) if t is not None]
+        due = [t for t in ends if t > looked_at]
+        if looked_at > -math.inf and not due:
+            return
+        if due and tracker.now() <= min(due):
+            tracker.sleep(min(due) - tracker.now() + 0.05)
+        looked_at = tracker.now()
+        look_up(api, live)
+        behind = catching_up(live, looked_at)
+        if behind:  # copies behind GET, within the tolerance so far: looked at again once it has run out
+            tracker.sleep(max(0.0, max(behind.values()) - tracker.now() + 0.05))
+            look_up(api, [tracker.jobs[i] for i in behind])
+        if judged_copies(list(tracker.jobs.values())):
+            return
+
+
+def judged_copies(jobs: Iterable[TrackedJob], tolerance: float = LAG_TOLERANCE_S) -> int:
+    """How many copies of the jobs were made longer than the tolerance after their job settled."""
+    settled = [(job, settled_at(job)) for job in jobs]
+    return sum(1 for job, since in settled if since is not None for o in job.views if o.t > since + tolerance)
 
 
 def catching_up(jobs: Iterable[TrackedJob], since: float) -> dict[str, float]:

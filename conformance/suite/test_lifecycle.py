@@ -18,7 +18,7 @@ import pytest
 from conformance._checks import ConformanceFailure, require
 from conformance._client import ApiClient
 from conformance._jobs import JobTracker
-from conformance._lifecycle import LAG_TOLERANCE_S, TERMINAL, compress, illegal_step
+from conformance._lifecycle import TERMINAL, compress, illegal_step
 from conformance._observed import Observation, TrackedJob
 from conformance._outcomes import Undecided
 from conformance.suite import _agree
@@ -328,31 +328,20 @@ def test_listings_and_bulk_get_agree_with_get_once_a_job_has_settled(
     fleet: Fleet, jobs: JobTracker, api: ApiClient
 ) -> None:
     """Run last, over every copy of the run's jobs that a listing or bulk-get showed, and those of a listing
-    (by segment definition, else by id) and a bulk-get of its own, made once a job has settled (it waits out
-    the lag tolerance only when none has, and looks again at the jobs its copies show behind GET once the
-    tolerance has run out). No copy shows a status GET had left behind longer
+    (by segment definition, else by id) and a bulk-get of its own, made once a job has settled
+    (``_agree.look_once_settled``: it waits out the lag tolerance only when no job has settled that long
+    ago). No copy shows a status GET had left behind longer
     than the tolerance before; every copy lists the segment definitions in the order requested; a copy of a
     settled job shows its status, times, batchId and metrics as GET does (ERRATA E-20). The tracker observes
     what each answer shows; refusals and odd answers are other tests' to judge."""
     _all_finished(fleet)
     jobs.settle()
-    ends = [t for t in (_agree.settled_at(j) for j in list(jobs.jobs.values())) if t is not None]
-    if ends and jobs.now() <= min(ends) + LAG_TOLERANCE_S:
-        jobs.sleep(min(ends) + LAG_TOLERANCE_S - jobs.now() + 0.05)
-    live, looked_at = [j for j in list(jobs.jobs.values()) if not j.gone], jobs.now()
-    _agree.look_up(api, live)
-    due = _agree.catching_up(live, looked_at)
-    if due:  # copies behind GET, within the tolerance so far: looked at again once it has run out
-        jobs.sleep(max(0.0, max(due.values()) - jobs.now() + 0.05))
-        _agree.look_up(api, [jobs.jobs[i] for i in due])
-    judged = 0
+    _agree.look_once_settled(api, jobs)
     for job in list(jobs.jobs.values()):
         disagreement = _agree.disagreement(job)
         if disagreement is not None:
             raise ConformanceFailure(*disagreement)
-        since = _agree.settled_at(job)
-        judged += sum(1 for o in job.views if since is not None and o.t > since + LAG_TOLERANCE_S)
-    if not judged:
+    if not _agree.judged_copies(list(jobs.jobs.values())):
         raise Undecided(
             "no listing or bulk-get showed a settled job of the run after the lag tolerance",
             cause="nothing to judge",
