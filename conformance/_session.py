@@ -367,7 +367,7 @@ def _launch_embedded(settings: Settings, job_seconds: str | None) -> Any:
     With OAuth client credentials (``Settings.mints_token``) it also serves its token endpoint on a port of
     its own, for the run's client id and secret, and its static token is one nobody knows: only the tokens
     it issues to the run open its API."""
-    from conformance.reference import server as reference_server
+    from conformance.reference import process
 
     env = dict(os.environ)
     env.update(
@@ -396,4 +396,4 @@ def _launch_embedded(settings: Settings, job_seconds: str | None) -> Any:
             }
         )
         args += ["--ims-port", "0"]
-    return reference_server.launch_subprocess(args, env=env)
+    return process.launch_subprocess(args, env=env)

@@ -12,19 +12,14 @@ Modules: ``settings`` (configuration), ``lifecycle`` (a job's life as a function
 (the token endpoint of ``--ims-port``), ``problems`` (error bodies), ``faults`` (deliberate, switchable
 faults), ``preload`` (old finished jobs of a crowded sandbox), ``background`` (another client creating jobs),
 ``middleware`` (the HTTP variants around the app: latency, 429/503, Connection: close, chunked, gzip),
-``app`` (the Starlette app), ``web`` (dispatch and error handlers), ``server`` (thread, process, blocking
-serve, access log), ``__main__`` (command line).
+``app`` (the Starlette app), ``web`` (dispatch and error handlers), ``server`` (thread, blocking serve,
+access log), ``process`` (a child process, started and stopped), ``__main__`` (command line).
 """
 
 from conformance.reference.app import create_app
 from conformance.reference.faults import FAULTS
-from conformance.reference.server import (
-    ServerProcess,
-    ThreadedServer,
-    serve,
-    start_in_thread,
-    start_subprocess,
-)
+from conformance.reference.process import ServerProcess, start_subprocess
+from conformance.reference.server import ThreadedServer, serve, start_in_thread
 from conformance.reference.settings import Sandbox, ServerSettings
 
 __all__ = [

@@ -19,7 +19,8 @@ from conformance.reference.faults import FAULTS
 from conformance.reference.ims import TOKEN_PATH
 from conformance.reference.listing import LENIENT_RULES
 from conformance.reference.middleware import CHUNK_BYTES
-from conformance.reference.server import IMS_READY_PREFIX, READY_PREFIX, serve
+from conformance.reference.process import IMS_READY_PREFIX, READY_PREFIX
+from conformance.reference.server import serve
 from conformance.reference.settings import (
     BULK_UNKNOWN_CHOICES,
     DEFAULT_IMS_TOKEN_LIFETIME,
