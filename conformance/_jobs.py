@@ -187,6 +187,10 @@ class JobTracker:
         """Seconds since the tracker started: the time scale of observations."""
         return self.clock() - self.t0
 
+    def sleep_until(self, t: float) -> None:
+        """Returns at ``t`` seconds since the tracker started (at once when that has passed)."""
+        self.sleep(max(0.0, t - self.now()))
+
     def observe(self, body: Any, source: str = "get") -> None:
         """Records the status of a tracked job seen in an answer, with where it was seen."""
         if not isinstance(body, dict):

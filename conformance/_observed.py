@@ -68,6 +68,11 @@ class TrackedJob:
         return next((now.t for before, now in reversed(steps) if before.status != now.status), None)
 
     @property
+    def finished_at(self) -> float | None:
+        """When GET first showed it finished (seconds since the tracker started; None: never)."""
+        return next((o.t for o in self.readings if o.status in TERMINAL), None)
+
+    @property
     def gone(self) -> bool:
         return self.gone_at is not None
 

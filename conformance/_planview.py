@@ -190,6 +190,11 @@ def lines(plan: Mapping[str, Any], *, verbose: bool = False) -> Iterator[str]:
         )
     budget = f"--max-jobs {jobs['max_jobs']} covers them" if jobs["problem"] is None else jobs["problem"]
     yield from _wrap(f"{at_most}; {budget}")
+    if "workers" in plan:  # each worker its own part of the tests and its own shared jobs
+        count, jobs_in_all = plan["workers"]["count"], plan["workers"]["jobs"]
+        yield from _wrap(
+            f"{count}, each with its own part and shared jobs: up to {jobs_in_all} jobs in all", "workers:"
+        )
     estimate = plan["requests_estimate"]
     shown = ", ".join(f"{n} {g}" for g, n in estimate["by_group"].items() if n)
     yield from _wrap(f"about {estimate['total']} ({shown})", "requests:")

@@ -349,9 +349,6 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps(plan, indent=2))
     else:
         print("\n".join(_planview.lines(plan, verbose=args.verbose)))
-        if "workers" in plan:
-            count, jobs = plan["workers"]["count"], plan["workers"]["jobs"]
-            print(f"workers:     {count}, each with its own part and shared jobs: up to {jobs} jobs in all")
     if plan["jobs"]["problem"] is not None:
         print(f"segjobs-conformance: error: {plan['jobs']['problem']}", file=sys.stderr)
         return EXIT_USAGE

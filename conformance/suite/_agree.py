@@ -33,11 +33,6 @@ Problem = tuple[list[str], str, str]
 ID_LOOKUPS = 10
 
 
-def settled_at(job: TrackedJob) -> float | None:
-    """When GET first showed the job finished (seconds since the tracker started), or None."""
-    return next((o.t for o in job.readings if o.status in TERMINAL), None)
-
-
 def look_up(api: ApiClient, jobs: Sequence[TrackedJob]) -> None:
     """Shows ``jobs`` to the tracker through the listing and bulk-get: the newest 100 jobs of each segment
     definition they were created for, then (for those not among them) ``property=id==<id>``, until the
@@ -66,17 +61,17 @@ def look_once_settled(api: ApiClient, tracker: JobTracker) -> None:
     looked_at = -math.inf
     for _ in range(2):
         live = [j for j in list(tracker.jobs.values()) if not j.gone]
-        ends = [t + LAG_TOLERANCE_S for t in map(settled_at, live) if t is not None]
+        ends = [j.finished_at + LAG_TOLERANCE_S for j in live if j.finished_at is not None]
         due = [t for t in ends if t > looked_at]
         if looked_at > -math.inf and not due:
             return
-        if due and tracker.now() <= min(due):
-            tracker.sleep(min(due) - tracker.now() + 0.05)
+        if due:
+            tracker.sleep_until(min(due) + 0.05)
         looked_at = tracker.now()
         look_up(api, live)
         behind = catching_up(live, looked_at)
         if behind:  # copies behind GET, within the tolerance so far: looked at again once it has run out
-            tracker.sleep(max(0.0, max(behind.values()) - tracker.now() + 0.05))
+            tracker.sleep_until(max(behind.values()) + 0.05)
             look_up(api, [tracker.jobs[i] for i in behind])
         if judged_copies(list(tracker.jobs.values())):
             return
@@ -84,7 +79,7 @@ def look_once_settled(api: ApiClient, tracker: JobTracker) -> None:
 
 def judged_copies(jobs: Iterable[TrackedJob], tolerance: float = LAG_TOLERANCE_S) -> int:
     """How many copies of the jobs were made longer than the tolerance after their job settled."""
-    settled = [(job, settled_at(job)) for job in jobs]
+    settled = [(job, job.finished_at) for job in jobs]
     return sum(1 for job, since in settled if since is not None for o in job.views if o.t > since + tolerance)
 
 
@@ -161,7 +156,7 @@ def differing_fields(copy: dict[str, Any], read: dict[str, Any]) -> list[str]:
 def unlike_get(job: TrackedJob, tolerance: float = LAG_TOLERANCE_S) -> Problem | None:
     """A copy of the settled job, made longer than the tolerance after it settled, that shows what no read of
     GET since it finished showed (described against the last of those reads); None when every one agrees."""
-    since = settled_at(job)
+    since = job.finished_at
     if since is None:
         return None
     reads = [o.body for o in job.readings if o.t >= since]

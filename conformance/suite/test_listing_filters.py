@@ -16,7 +16,6 @@ import pytest
 from conformance._checks import require
 from conformance._config import Settings
 from conformance._lifecycle import LAG_TOLERANCE_S, STATUSES
-from conformance._observed import TrackedJob
 from conformance.suite._listing import (
     FLEET_PAGES,
     OURS,
@@ -81,7 +80,7 @@ def test_status_and_property_filters_combine(fleet: Fleet, kit: Kit) -> None:
     exchange = kit.api.list_jobs([("status", final), ("property", f"id=={job.id}")])
     if not _refused(exchange) and _ids(kit.check_page(exchange)) != [job.id]:
         # a listing may lag GET (E-20): the job is looked for again once the lag tolerance has passed
-        kit.jobs.sleep(max(0.0, _settled_at(job) + LAG_TOLERANCE_S - kit.jobs.now()))
+        kit.jobs.sleep_until((job.finished_at or 0.0) + LAG_TOLERANCE_S)
         exchange = kit.api.list_jobs([("status", final), ("property", f"id=={job.id}")])
     if _refused(exchange):
         # no filter on id (ERRATA E-25): the job among the newest of its segment definition, with the status
@@ -229,9 +228,7 @@ def test_a_status_lists_each_job_of_ours_that_ended_in_it(fleet: Fleet, kit: Kit
         exchange, page = kit.page([("status", status), *_newest_of_segment(kit.segment)], "SJ-LIST-003")
         missing = [i for i in ours if i not in _ids(page)]
         if missing:  # a listing that lags GET, or jobs of others newer than ours: after the lag, every page
-            kit.jobs.sleep(
-                max(0.0, max(_settled_at(ended[i]) for i in missing) + LAG_TOLERANCE_S - kit.jobs.now())
-            )
+            kit.jobs.sleep_until(max(ended[i].finished_at or 0.0 for i in missing) + LAG_TOLERANCE_S)
             walk = _walk(kit.api, kit, [("status", status), _by_segment(kit)])
             exchange, page = walk.first, {"children": walk.children}
             missing = [i for i in ours if i not in _ids(page)]
@@ -245,11 +242,6 @@ def test_a_status_lists_each_job_of_ours_that_ended_in_it(fleet: Fleet, kit: Kit
             f"missing: {missing}; listed: {_statuses(page) or 'nothing'}",
             exchange,
         )
-
-
-def _settled_at(job: TrackedJob) -> float:
-    """When GET first showed the job finished (seconds since the tracker started)."""
-    return next((o.t for o in job.readings if o.status == job.statuses[-1]), 0.0)
 
 
 #: the paths whose near misses are sent, with the requirement of each form: the object key on the three string

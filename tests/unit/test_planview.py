@@ -153,6 +153,13 @@ def test_the_text_names_scope_reasons_jobs_and_the_estimate() -> None:
     assert "seed:        random" in text
 
 
+def test_the_text_names_the_workers_and_their_jobs_in_all() -> None:
+    plan = build(max_jobs=2)
+    assert "workers:" not in "\n".join(_planview.lines(plan))
+    text = "\n".join(_planview.lines({**plan, "workers": {"count": 4, "jobs": 11}}))
+    assert "workers:     4, each with its own part and shared jobs: up to 11 jobs in all" in text
+
+
 def test_verbose_text_lists_every_test() -> None:
     many = [info(f"test_case[{i}]", "listing", "SJ-LIST-001", profile="full") for i in range(10)]
     short = " ".join(" ".join(_planview.lines(build(many))).split())  # wrapping undone
